@@ -1,0 +1,742 @@
+"""Shared estimator machinery over scikeras.
+
+Every estimator of the package derives from :class:`SkaquariumEstimator`. The base owns, once
+for all of them:
+
+* scikit-learn tags that are right on scikit-learn >= 1.7 (scikeras 0.13 builds its tags in a way
+  that drops the classifier/regressor/transformer mixins' tags, so ``is_classifier`` and
+  ``is_regressor`` return False and cross-validation is not stratified);
+* parameter validation at ``fit`` through ``_parameter_constraints``;
+* ``random_state``: Python, NumPy and Keras are seeded and TensorFlow's op determinism is on for
+  the duration of ``fit``, so one seed on one dataset gives the same model on CPU;
+* the training loop: ``epochs``, ``batch_size``, ``learning_rate``, ``optimizer``,
+  ``early_stopping`` with ``validation_fraction`` and ``n_iter_no_change``, ``warm_start``,
+  ``verbose`` (Keras' progress bar), fitted ``history_``/``loss_curve_``/``n_iter_``;
+* batches built by :class:`BatchSequence`, which densifies sparse inputs one batch at a time;
+* failure safety: a ``fit`` that raises (bad input, diverging loss, interrupt) leaves an already
+  fitted estimator exactly as it was;
+* persistence: pickle/joblib (the Keras model is pickled through scikeras' hooks) and a safe
+  :meth:`SkaquariumEstimator.save` / :func:`load` pair that needs no pickle and loads the Keras
+  graph in Keras' safe mode, so a file can never execute code.
+
+A subclass provides four hooks: ``_prepare_fit`` (validate and encode ``X``/``y``, set the
+data-derived fitted attributes, return a :class:`FitData`), ``_build_model`` (return the Keras
+graph, built by a plain function of the module), ``_get_loss`` and optionally ``_after_fit``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import math
+import os
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from numbers import Integral, Real
+from typing import Any
+
+import keras
+import numpy as np
+import scipy.sparse as sp
+from scikeras.utils.random_state import tensorflow_random_state
+from scikeras.wrappers import BaseWrapper
+from sklearn.base import BaseEstimator
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import check_is_fitted
+
+__all__ = ["SkaquariumEstimator", "BatchSequence", "FitData", "load"]
+
+_FORMAT_VERSION = 1
+_REGISTRY: dict[str, type] = {}
+
+
+def _unavailable(self):
+    return False
+
+
+def _hidden_method(name):
+    """A scikeras method that does not apply to this estimator: ``hasattr`` is False."""
+
+    def method(self, *args, **kwargs):  # pragma: no cover - never reachable
+        raise AttributeError(name)
+
+    method.__name__ = name
+    return available_if(_unavailable)(method)
+
+
+@dataclass
+class FitData:
+    """What a subclass's ``_prepare_fit`` hands to the training loop.
+
+    Parameters
+    ----------
+    inputs : array, sparse matrix, or list of them
+        The model's inputs, one row per training sample. Sparse matrices stay sparse; each batch is
+        densified on its own.
+    targets : array, sparse matrix or None
+        What the model is trained to output, one row per sample.
+    sample_weight : ndarray or None
+        Per-sample weights.
+    stratify : ndarray or None
+        Labels used to stratify the early-stopping validation split.
+    lengths : ndarray or None
+        A length per sample; when given, batches group samples of similar length.
+    """
+
+    inputs: Any
+    targets: Any = None
+    sample_weight: np.ndarray | None = None
+    stratify: np.ndarray | None = None
+    lengths: np.ndarray | None = None
+
+    @property
+    def n_samples(self) -> int:
+        first = self.inputs[0] if isinstance(self.inputs, list) else self.inputs
+        return first.shape[0]
+
+
+def _take(a, index):
+    """Rows ``index`` of ``a`` as a dense array (sparse matrices are densified here, per batch)."""
+    if a is None:
+        return None
+    if sp.issparse(a):
+        return a[index].toarray()
+    return a[index]
+
+
+class BatchSequence(keras.utils.PyDataset):
+    """Mini-batches over in-memory arrays and sparse matrices, densified one batch at a time.
+
+    Parameters
+    ----------
+    inputs : array, sparse matrix, or list of them
+        Model inputs, rows aligned.
+    targets : array, sparse matrix or None
+        Targets; None for prediction.
+    sample_weight : ndarray or None
+        Per-sample weights.
+    batch_size : int
+        Samples per batch.
+    shuffle : bool
+        Reshuffle the samples after each epoch.
+    seed : int or None
+        Seed of the shuffling.
+    lengths : ndarray or None
+        Per-sample lengths. When given, batches are made of samples of similar length (sorted
+        within large shuffled chunks) and the batch order is shuffled, which saves compute on
+        padding.
+    index : ndarray or None
+        Restrict to these rows.
+    transform : callable or None
+        Applied to each batch's (densified) list of inputs, e.g. to trim padding.
+    """
+
+    def __init__(
+        self,
+        inputs,
+        targets=None,
+        sample_weight=None,
+        *,
+        batch_size=32,
+        shuffle=False,
+        seed=None,
+        lengths=None,
+        index=None,
+        transform=None,
+    ):
+        super().__init__()
+        self.inputs = inputs if isinstance(inputs, list) else [inputs]
+        self._multi = isinstance(inputs, list)
+        self.targets = targets
+        self.sample_weight = sample_weight
+        self.batch_size = int(batch_size)
+        self.shuffle = shuffle
+        self.lengths = lengths
+        self.transform = transform
+        n = self.inputs[0].shape[0]
+        self.index = np.arange(n) if index is None else np.asarray(index)
+        self._rng = np.random.RandomState(seed)
+        self._batches = self._make_batches()
+
+    def _make_batches(self):
+        index = self.index
+        if self.shuffle:
+            index = self._rng.permutation(index)
+        if self.lengths is not None:
+            # Bucket by length: sort within chunks of 50 batches, so batches stay random across
+            # epochs while the samples within a batch have similar lengths.
+            chunk = self.batch_size * 50
+            parts = []
+            for start in range(0, len(index), chunk):
+                part = index[start : start + chunk]
+                parts.append(part[np.argsort(self.lengths[part], kind="stable")])
+            index = np.concatenate(parts) if parts else index
+        batches = [index[i : i + self.batch_size] for i in range(0, len(index), self.batch_size)]
+        if self.shuffle and self.lengths is not None:
+            order = self._rng.permutation(len(batches))
+            batches = [batches[i] for i in order]
+        return batches
+
+    def __len__(self):
+        return len(self._batches)
+
+    def __getitem__(self, i):
+        rows = self._batches[i]
+        if self.lengths is None and not self.shuffle:
+            rows = np.sort(rows)  # sorted rows make sparse row slicing cheaper
+        x = [_take(a, rows) for a in self.inputs]
+        if self.transform is not None:
+            x = self.transform(x)
+        x = x if self._multi else x[0]
+        if self.targets is None:
+            return (x,)
+        y = _take(self.targets, rows)
+        if self.sample_weight is None:
+            return x, y
+        return x, y, self.sample_weight[rows]
+
+    def on_epoch_end(self):
+        if self.shuffle:
+            self._batches = self._make_batches()
+
+
+class _DivergenceGuard(keras.callbacks.Callback):
+    """Stops training at the first non-finite batch loss and remembers where."""
+
+    def __init__(self):
+        super().__init__()
+        self.diverged_at = None
+        self._epoch = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        loss = (logs or {}).get("loss")
+        if loss is not None and not math.isfinite(float(loss)):
+            self.diverged_at = self._epoch + 1
+            self.model.stop_training = True
+
+
+_OPTIMIZERS = {
+    "adam": keras.optimizers.Adam,
+    "adamw": keras.optimizers.AdamW,
+    "rmsprop": keras.optimizers.RMSprop,
+    "sgd": keras.optimizers.SGD,
+    "adagrad": keras.optimizers.Adagrad,
+}
+
+
+class SkaquariumEstimator(BaseWrapper):
+    """Base class of the package's estimators (not for direct use).
+
+    Subclasses put scikit-learn's mixins to the left of this class, define ``__init__`` storing
+    their parameters only, extend ``_parameter_constraints`` and implement the hooks
+    ``_prepare_fit``, ``_build_model``, ``_get_loss`` (and optionally ``_after_fit``).
+    """
+
+    _parameter_constraints: dict = {
+        "epochs": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "optimizer": [StrOptions(set(_OPTIMIZERS))],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "warm_start": ["boolean"],
+        "random_state": ["random_state"],
+        "verbose": [Interval(Integral, 0, 2, closed="both"), "boolean"],
+    }
+
+    # scikeras routes ``fit__x``-style parameters; the package's estimators declare every
+    # parameter explicitly instead, as scikit-learn does.
+    _routing_prefixes: set = set()
+    #: Input kinds the estimator accepts (declared in the tags).
+    _accepts_sparse = False
+    _accepts_string = False
+    #: Fitted attributes that ``save`` does not store (recomputed by ``_after_load``).
+    _unsaved_attributes: tuple = ()
+
+    # scikeras entry points that do not apply: hidden so ``hasattr`` tells the truth.
+    initialize = _hidden_method("initialize")
+    predict = _hidden_method("predict")
+    score = _hidden_method("score")
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        _REGISTRY[cls.__name__] = cls
+
+    # -- scikit-learn protocol ---------------------------------------------------------------
+
+    @classmethod
+    def _get_param_names(cls):
+        # Parameters are the signature of __init__, as in scikit-learn (scikeras uses __dict__).
+        return BaseEstimator._get_param_names.__func__(cls)
+
+    def set_params(self, **params):
+        return BaseEstimator.set_params(self, **params)
+
+    def __repr__(self, N_CHAR_MAX=700):
+        return BaseEstimator.__repr__(self, N_CHAR_MAX)
+
+    def __sklearn_tags__(self):
+        # Built from BaseEstimator, not from scikeras, so that the mixins on the left of this
+        # class (ClassifierMixin, RegressorMixin, TransformerMixin) set the estimator type.
+        tags = BaseEstimator.__sklearn_tags__(self)
+        tags.input_tags.sparse = self._accepts_sparse
+        tags.input_tags.string = self._accepts_string
+        tags.non_deterministic = False
+        return tags
+
+    def __sklearn_is_fitted__(self):
+        return hasattr(self, "model_")
+
+    # -- hooks -------------------------------------------------------------------------------
+
+    def _prepare_fit(self, X, y, sample_weight, *, reset):
+        """Validate and encode the training data; return a :class:`FitData`."""
+        raise NotImplementedError
+
+    def _build_model(self):
+        """Return the (uncompiled) Keras model."""
+        raise NotImplementedError
+
+    def _get_loss(self):
+        """Return the Keras loss to compile with."""
+        raise NotImplementedError
+
+    def _get_metrics(self):
+        return None
+
+    def _after_fit(self):
+        """Called after training; e.g. cache what prediction needs."""
+
+    def _after_load(self):
+        """Called after ``load``; recompute the unsaved attributes."""
+        self._after_fit()
+
+    def _make_sequence(self, data: FitData, index, *, training, seed=None):
+        return BatchSequence(
+            data.inputs,
+            data.targets,
+            data.sample_weight,
+            batch_size=self.batch_size,
+            shuffle=training,
+            seed=seed,
+            lengths=data.lengths,
+            index=index,
+        )
+
+    # -- training ----------------------------------------------------------------------------
+
+    def _seed(self):
+        """An integer seed from ``random_state`` (None when it is None)."""
+        if self.random_state is None:
+            return None
+        if isinstance(self.random_state, Integral):
+            return int(self.random_state)
+        return int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+
+    @contextlib.contextmanager
+    def _seeded(self, seed):
+        if seed is None:
+            yield
+            return
+        with tensorflow_random_state(seed):
+            keras.utils.set_random_seed(seed)
+            yield
+
+    @contextlib.contextmanager
+    def _restore_on_failure(self):
+        """Undo every change to the estimator if the block raises."""
+        state = dict(self.__dict__)
+        weights = self.model_.get_weights() if hasattr(self, "model_") else None
+        try:
+            yield
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(state)
+            if weights is not None:
+                self.model_.set_weights(weights)
+            raise
+
+    def _make_optimizer(self):
+        return _OPTIMIZERS[self.optimizer](learning_rate=self.learning_rate)
+
+    def _compile(self, model):
+        model.compile(
+            optimizer=self._make_optimizer(), loss=self._get_loss(), metrics=self._get_metrics()
+        )
+        return model
+
+    def fit(self, X, y=None, sample_weight=None):
+        """Fit the model.
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix
+            Training data, as documented by the estimator.
+        y : array-like, default=None
+            Targets, as documented by the estimator.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sample weights, where the estimator supports them.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        return self._fit(X, y, sample_weight, epochs=self.epochs, warm=self.warm_start)
+
+    def partial_fit(self, X, y=None, sample_weight=None):
+        """Train for one more epoch on ``X`` (building the model on the first call).
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix
+            Training data.
+        y : array-like, default=None
+            Targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sample weights, where the estimator supports them.
+
+        Returns
+        -------
+        self : object
+            The estimator.
+        """
+        return self._fit(X, y, sample_weight, epochs=1, warm=True)
+
+    def _fit(self, X, y, sample_weight, *, epochs, warm):
+        self._validate_params()
+        warm = bool(warm) and hasattr(self, "model_")
+        seed = self._seed()
+        with self._restore_on_failure(), self._seeded(seed):
+            data = self._prepare_fit(X, y, sample_weight, reset=not warm)
+            if not warm:
+                self.model_ = self._compile(self._build_model())
+                self.history_ = {"loss": []}
+            self._train(data, epochs, seed)
+            self._after_fit()
+        return self
+
+    def _train(self, data: FitData, epochs: int, seed):
+        n = data.n_samples
+        rng = np.random.RandomState(seed)
+        train_index, val_index = np.arange(n), None
+        if self.early_stopping:
+            n_val = int(math.ceil(self.validation_fraction * n))
+            if n_val < 1 or n - n_val < 1:
+                raise ValueError(
+                    f"early_stopping needs at least 2 samples to split with validation_fraction="
+                    f"{self.validation_fraction}; got n_samples={n}."
+                )
+            stratify = data.stratify
+            if stratify is not None and np.unique(stratify, return_counts=True)[1].min() < 2:
+                stratify = None
+            train_index, val_index = train_test_split(
+                train_index,
+                test_size=n_val,
+                random_state=rng.randint(np.iinfo(np.int32).max),
+                stratify=stratify,
+            )
+        shuffle_seed = rng.randint(np.iinfo(np.int32).max)
+        train_seq = self._make_sequence(data, train_index, training=True, seed=shuffle_seed)
+        guard = _DivergenceGuard()
+        callbacks = [guard]
+        val_seq = None
+        if val_index is not None:
+            val_seq = self._make_sequence(data, np.sort(val_index), training=False)
+            callbacks.append(
+                keras.callbacks.EarlyStopping(
+                    monitor="val_loss",
+                    patience=self.n_iter_no_change,
+                    restore_best_weights=True,
+                )
+            )
+        initial_epoch = len(self.history_["loss"])
+        hist = self.model_.fit(
+            train_seq,
+            validation_data=val_seq,
+            epochs=initial_epoch + epochs,
+            initial_epoch=initial_epoch,
+            callbacks=callbacks,
+            verbose=int(self.verbose),
+        )
+        if guard.diverged_at is not None:
+            raise FloatingPointError(
+                f"Training of {type(self).__name__} diverged: the loss became non-finite in "
+                f"epoch {guard.diverged_at}. Lower learning_rate (got {self.learning_rate}) or "
+                "scale the inputs. The estimator was left as it was before this fit."
+            )
+        history = {k: list(v) for k, v in self.history_.items()}  # new object: restorable
+        for key, values in hist.history.items():
+            history.setdefault(key, []).extend(float(v) for v in values)
+        self.history_ = history
+        self.loss_curve_ = list(self.history_["loss"])
+        self.n_iter_ = len(self.loss_curve_)
+        if "val_loss" in self.history_:
+            self.validation_loss_curve_ = list(self.history_["val_loss"])
+            self.best_validation_loss_ = float(np.min(self.validation_loss_curve_))
+
+    def _predict_model(self, inputs, *, batch_size=None, transform=None, model=None):
+        """Run ``model`` (default ``model_``) over ``inputs`` batch by batch."""
+        model = self.model_ if model is None else model
+        seq = BatchSequence(
+            inputs, batch_size=batch_size or max(self.batch_size, 256), transform=transform
+        )
+        if len(seq) == 0:
+            shapes = model.output if isinstance(model.output, list) else [model.output]
+            out = [np.zeros((0, *s.shape[1:]), dtype="float32") for s in shapes]
+            return out if isinstance(model.output, list) else out[0]
+        return model.predict(seq, verbose=0)
+
+    # -- persistence -------------------------------------------------------------------------
+
+    def save(self, path):
+        """Save the fitted estimator to one file, without pickle.
+
+        The file (a zip archive) holds the parameters and fitted attributes as JSON and NumPy
+        arrays, and the Keras model in the ``.keras`` format. :func:`skaquarium.load` reads it back
+        without executing any code from the file.
+
+        Parameters
+        ----------
+        path : str or path-like
+            Where to write; the conventional suffix is ``.skaq``.
+
+        Returns
+        -------
+        path : str
+            The path written.
+        """
+        check_is_fitted(self)
+        arrays: dict[str, np.ndarray] = {}
+        header = {
+            "format_version": _FORMAT_VERSION,
+            "skaquarium_version": _package_version(),
+            "estimator": _encode_estimator(self, arrays, top=True),
+        }
+        buf = io.BytesIO()
+        np.savez(buf, allow_pickle=False, **arrays)
+        path = os.fspath(path)
+        with tempfile.TemporaryDirectory() as tmp:
+            model_path = os.path.join(tmp, "model.keras")
+            self.model_.save(model_path)
+            with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+                zf.writestr("skaquarium.json", json.dumps(header, allow_nan=True))
+                zf.writestr("arrays.npz", buf.getvalue())
+                zf.write(model_path, "model.keras")
+        return path
+
+    @classmethod
+    def load(cls, path):
+        """Load an estimator written by :meth:`save` (see :func:`skaquarium.load`).
+
+        Parameters
+        ----------
+        path : str or path-like
+            The file.
+
+        Returns
+        -------
+        estimator : SkaquariumEstimator
+            The fitted estimator.
+        """
+        est = load(path)
+        if not isinstance(est, cls):
+            raise TypeError(
+                f"{os.fspath(path)!r} holds a {type(est).__name__}, not a {cls.__name__}."
+            )
+        return est
+
+
+def load(path):
+    """Load an estimator saved with ``save``, in safe mode.
+
+    No pickle is involved: parameters and fitted attributes are JSON and NumPy arrays (read with
+    ``allow_pickle=False``), the estimator class must be one of the package's, and the Keras
+    graph is loaded with ``safe_mode=True``, which refuses layers that carry code (``Lambda``).
+
+    Parameters
+    ----------
+    path : str or path-like
+        A file written by ``save``.
+
+    Returns
+    -------
+    estimator : SkaquariumEstimator
+        The fitted estimator, with identical predictions.
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile, os
+    >>> from skaquarium import DualMFRegressor, load
+    >>> X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]]); y = np.array([1.0, 2.0, 3.0, 4.0])
+    >>> model = DualMFRegressor(n_components=2, epochs=2, random_state=0).fit(X, y)
+    >>> path = os.path.join(tempfile.mkdtemp(), "model.skaq")
+    >>> _ = model.save(path)
+    >>> bool(np.allclose(load(path).predict(X), model.predict(X)))
+    True
+    """
+    path = os.fspath(path)
+    with zipfile.ZipFile(path) as zf:
+        names = set(zf.namelist())
+        missing = {"skaquarium.json", "arrays.npz", "model.keras"} - names
+        if missing:
+            raise ValueError(f"{path!r} is not a skaquarium model file: missing {sorted(missing)}.")
+        header = json.loads(zf.read("skaquarium.json"))
+        if header.get("format_version") != _FORMAT_VERSION:
+            raise ValueError(
+                f"{path!r} has format version {header.get('format_version')!r}; this skaquarium "
+                f"reads version {_FORMAT_VERSION}."
+            )
+        with np.load(io.BytesIO(zf.read("arrays.npz")), allow_pickle=False) as npz:
+            arrays = {k: npz[k] for k in npz.files}
+        with tempfile.TemporaryDirectory() as tmp:
+            model_path = os.path.join(tmp, "model.keras")
+            with open(model_path, "wb") as fh:
+                fh.write(zf.read("model.keras"))
+            from . import layers  # noqa: F401  (registers the package's layers)
+
+            model = keras.saving.load_model(model_path, safe_mode=True)
+    est = _decode_estimator(header["estimator"], arrays)
+    est.model_ = model
+    est._after_load()
+    return est
+
+
+def _package_version():
+    from . import __version__
+
+    return __version__
+
+
+# -- JSON encoding of parameters and fitted attributes (no pickle) ------------------------------
+
+
+def _encode(value, arrays, where):
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, (int, float)):
+        return value
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, (list, tuple)):
+        items = [_encode(v, arrays, f"{where}[{i}]") for i, v in enumerate(value)]
+        return items if isinstance(value, list) else {"__tuple__": items}
+    if isinstance(value, dict):
+        return {
+            "__dict__": [
+                [_encode(k, arrays, where), _encode(v, arrays, f"{where}[{k!r}]")]
+                for k, v in value.items()
+            ]
+        }
+    if sp.issparse(value):
+        csr = sp.csr_matrix(value)
+        return {
+            "__sparse__": [
+                _encode(csr.data, arrays, where),
+                _encode(csr.indices, arrays, where),
+                _encode(csr.indptr, arrays, where),
+                list(csr.shape),
+            ]
+        }
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind in "biufc":
+            key = f"a{len(arrays)}"
+            arrays[key] = value
+            return {"__ndarray__": key}
+        if value.dtype.kind in "OUS":
+            return {
+                "__objarray__": [_encode(v, arrays, where) for v in value.ravel().tolist()],
+                "shape": list(value.shape),
+                "dtype": "object" if value.dtype.kind == "O" else value.dtype.str,
+            }
+    if isinstance(value, SkaquariumEstimator) or type(value).__name__ in _REGISTRY:
+        return _encode_estimator(value, arrays)
+    raise TypeError(
+        f"save() cannot store {where} of type {type(value).__name__}; use pickle or joblib for "
+        "estimators that hold arbitrary Python objects (only from trusted sources)."
+    )
+
+
+def _encode_estimator(est, arrays, top=False):
+    cls = type(est).__name__
+    if _REGISTRY.get(cls) is not type(est):
+        raise TypeError(f"save() can only store the package's estimators, not {cls}.")
+    params = {
+        k: _encode(v, arrays, f"parameter {k!r}") for k, v in est.get_params(deep=False).items()
+    }
+    skip = set(getattr(est, "_unsaved_attributes", ()))
+    if top:
+        skip.add("model_")
+    state = {
+        k: _encode(v, arrays, f"attribute {k!r}")
+        for k, v in vars(est).items()
+        if k.endswith("_") and not k.startswith("_") and k not in skip
+    }
+    return {"__estimator__": cls, "params": params, "state": state}
+
+
+def _decode(value, arrays):
+    if isinstance(value, list):
+        return [_decode(v, arrays) for v in value]
+    if not isinstance(value, dict):
+        return value
+    if "__tuple__" in value:
+        return tuple(_decode(v, arrays) for v in value["__tuple__"])
+    if "__dict__" in value:
+        return {_hashable(_decode(k, arrays)): _decode(v, arrays) for k, v in value["__dict__"]}
+    if "__ndarray__" in value:
+        return arrays[value["__ndarray__"]]
+    if "__objarray__" in value:
+        items = [_decode(v, arrays) for v in value["__objarray__"]]
+        dtype = object if value["dtype"] == "object" else np.dtype(value["dtype"])
+        out = np.empty(len(items), dtype=dtype)
+        out[:] = items
+        return out.reshape(value["shape"])
+    if "__sparse__" in value:
+        data, indices, indptr, shape = value["__sparse__"]
+        return sp.csr_matrix(
+            (_decode(data, arrays), _decode(indices, arrays), _decode(indptr, arrays)),
+            shape=tuple(shape),
+        )
+    if "__estimator__" in value:
+        return _decode_estimator(value, arrays)
+    raise ValueError(f"Unknown entry in a skaquarium model file: {sorted(value)}")
+
+
+def _hashable(key):
+    return tuple(key) if isinstance(key, list) else key
+
+
+def _decode_estimator(entry, arrays):
+    name = entry["__estimator__"]
+    cls = _REGISTRY.get(name)
+    if cls is None:
+        raise ValueError(
+            f"The model file holds an estimator of class {name!r}, which is not one of "
+            f"skaquarium's estimators ({sorted(_REGISTRY)})."
+        )
+    params = {k: _decode(v, arrays) for k, v in entry["params"].items()}
+    est = cls(**params)
+    for k, v in entry["state"].items():
+        setattr(est, k, _decode(v, arrays))
+    if hasattr(est, "_after_load") and not isinstance(est, SkaquariumEstimator):
+        est._after_load()
+    return est
+
+
+def register_saveable(cls):
+    """Let ``save``/``load`` store instances of a plain scikit-learn estimator class ``cls``.
+
+    Used for helpers such as the text tokenizer, whose fitted state is plain data.
+    """
+    _REGISTRY[cls.__name__] = cls
+    return cls

@@ -1,0 +1,126 @@
+"""Custom Keras layers shared by the package's graphs.
+
+Every layer keeps one attribute per constructor argument, chains ``get_config`` to ``super()`` and
+is registered serializable under the ``skaquarium`` package, so models that use them save and load
+in Keras' safe mode.
+"""
+
+from __future__ import annotations
+
+import keras
+from keras import ops
+
+__all__ = ["BinarySigmoid", "AttentionPooling"]
+
+
+@keras.saving.register_keras_serializable(package="skaquarium")
+class BinarySigmoid(keras.layers.Layer):
+    """A steep sigmoid, ``1 / (1 + exp(-alpha * x))``, whose outputs are nearly binary.
+
+    Parameters
+    ----------
+    alpha : float, default=50.0
+        The slope. Large values push outputs towards 0 and 1 while keeping a gradient.
+    **kwargs
+        Passed to :class:`keras.layers.Layer`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skaquarium.layers import BinarySigmoid
+    >>> out = BinarySigmoid(alpha=50.0)(np.array([[-1.0, 0.0, 1.0]], dtype="float32"))
+    >>> np.round(np.asarray(out), 3).tolist()
+    [[0.0, 0.5, 1.0]]
+    """
+
+    def __init__(self, alpha=50.0, **kwargs):
+        super().__init__(**kwargs)
+        self.alpha = float(alpha)
+        self.supports_masking = True
+
+    def call(self, inputs):
+        return ops.sigmoid(self.alpha * inputs)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"alpha": self.alpha})
+        return config
+
+
+@keras.saving.register_keras_serializable(package="skaquarium")
+class AttentionPooling(keras.layers.Layer):
+    """Attention pooling over time with a learned context vector (Yang et al., 2016).
+
+    ``u_t = tanh(W h_t + b)``, ``a_t = softmax_t(u_t . u_w)``, output ``sum_t a_t h_t``. Masked
+    time steps get exactly zero weight; a sequence with no unmasked step pools to zeros.
+
+    Parameters
+    ----------
+    units : int, default=100
+        Size of the attention projection (the paper's attention dimension).
+    return_attention : bool, default=False
+        Also return the weights, of shape ``(batch, time)``.
+    **kwargs
+        Passed to :class:`keras.layers.Layer`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skaquarium.layers import AttentionPooling
+    >>> h = np.random.RandomState(0).rand(2, 5, 4).astype("float32")
+    >>> mask = np.array([[1, 1, 1, 0, 0], [1, 1, 1, 1, 1]], dtype=bool)
+    >>> pooled, weights = AttentionPooling(8, return_attention=True)(h, mask=mask)
+    >>> pooled.shape, weights.shape
+    (TensorShape([2, 4]), TensorShape([2, 5]))
+    >>> np.asarray(weights)[0, 3:].tolist(), round(float(np.asarray(weights)[0].sum()), 5)
+    ([0.0, 0.0], 1.0)
+    """
+
+    def __init__(self, units=100, return_attention=False, **kwargs):
+        super().__init__(**kwargs)
+        self.units = int(units)
+        self.return_attention = bool(return_attention)
+        self.supports_masking = True
+
+    def build(self, input_shape):
+        dim = input_shape[-1]
+        self.projection = self.add_weight(
+            name="projection", shape=(dim, self.units), initializer="glorot_uniform"
+        )
+        self.bias = self.add_weight(name="bias", shape=(self.units,), initializer="zeros")
+        self.context = self.add_weight(
+            name="context", shape=(self.units,), initializer="glorot_uniform"
+        )
+
+    def call(self, inputs, mask=None):
+        u = ops.tanh(ops.matmul(inputs, self.projection) + self.bias)
+        scores = ops.sum(u * self.context, axis=-1)  # (batch, time)
+        if mask is None:
+            weights = ops.softmax(scores, axis=-1)
+        else:
+            mask = ops.cast(mask, scores.dtype)
+            scores = scores - ops.max(scores, axis=-1, keepdims=True)
+            exp = ops.exp(scores) * mask
+            total = ops.sum(exp, axis=-1, keepdims=True)
+            weights = exp / ops.maximum(total, keras.config.epsilon())
+        pooled = ops.sum(inputs * ops.expand_dims(weights, -1), axis=1)
+        if self.return_attention:
+            return pooled, weights
+        return pooled
+
+    def compute_mask(self, inputs, mask=None):
+        return None
+
+    def compute_output_shape(self, input_shape):
+        pooled = (input_shape[0], input_shape[-1])
+        if self.return_attention:
+            return pooled, (input_shape[0], input_shape[1])
+        return pooled
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"units": self.units, "return_attention": self.return_attention})
+        return config
