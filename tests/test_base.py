@@ -1,0 +1,361 @@
+"""The shared base's guarantees, through the test-only estimators of ``_toy.py``."""
+
+import io
+import json
+import os
+import pickle
+import zipfile
+
+import joblib
+import keras
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from _toy import (
+    LinearAutoencoderTransformer,
+    LinearRegressor,
+    SoftmaxRegressionClassifier,
+    make_blobs_data,
+)
+from sklearn.base import clone, is_classifier, is_regressor
+from sklearn.model_selection import StratifiedKFold, check_cv, cross_val_score
+from sklearn.utils import get_tags
+from sklearn.utils._param_validation import InvalidParameterError
+
+from skaquarium import load
+from skaquarium._base import BatchSequence
+
+
+@pytest.fixture(scope="module")
+def data():
+    return make_blobs_data(n=120, sparse=False)
+
+
+@pytest.fixture(scope="module")
+def fitted(data):
+    X, y = data
+    return SoftmaxRegressionClassifier(epochs=8, random_state=0).fit(X, y)
+
+
+# -- tags --------------------------------------------------------------------------------------
+
+
+def test_estimator_types_are_tagged():
+    assert is_classifier(SoftmaxRegressionClassifier())
+    assert not is_regressor(SoftmaxRegressionClassifier())
+    assert is_regressor(LinearRegressor())
+    assert not is_classifier(LinearRegressor())
+    tags = get_tags(LinearAutoencoderTransformer())
+    assert tags.transformer_tags is not None
+    assert tags.estimator_type is None
+    assert get_tags(SoftmaxRegressionClassifier()).input_tags.sparse
+
+
+def test_cross_validation_is_stratified(data):
+    _, y = data
+    cv = check_cv(5, y, classifier=is_classifier(SoftmaxRegressionClassifier()))
+    assert isinstance(cv, StratifiedKFold)
+
+
+def test_scikeras_methods_that_do_not_apply_are_hidden():
+    assert not hasattr(LinearAutoencoderTransformer(), "predict")
+    assert not hasattr(LinearAutoencoderTransformer(), "score")
+    assert not hasattr(SoftmaxRegressionClassifier(), "initialize")
+    assert hasattr(SoftmaxRegressionClassifier(), "score")  # ClassifierMixin's
+
+
+def test_get_params_are_the_constructor_arguments():
+    est = SoftmaxRegressionClassifier(epochs=3)
+    assert est.get_params()["epochs"] == 3
+    assert set(est.get_params()) == {
+        "epochs",
+        "batch_size",
+        "learning_rate",
+        "optimizer",
+        "early_stopping",
+        "validation_fraction",
+        "n_iter_no_change",
+        "warm_start",
+        "random_state",
+        "verbose",
+    }
+    assert clone(est).get_params() == est.get_params()
+    with pytest.raises(ValueError, match="Invalid parameter 'nope'"):
+        est.set_params(nope=1)
+
+
+# -- parameter validation ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "param, value, allowed",
+    [
+        ("epochs", 0, r"range \[1, inf\)"),
+        ("batch_size", -5, r"range \[1, inf\)"),
+        ("learning_rate", 0.0, r"range \(0.0, inf\)"),
+        ("optimizer", "adamm", "adam"),
+        ("validation_fraction", 1.5, r"range \(0.0, 1.0\)"),
+        ("early_stopping", "yes", "bool"),
+        ("random_state", "seed", "RandomState"),
+    ],
+)
+def test_invalid_parameters_name_parameter_value_and_allowed(data, param, value, allowed):
+    X, y = data
+    est = SoftmaxRegressionClassifier(**{param: value})
+    with pytest.raises(InvalidParameterError) as err:
+        est.fit(X, y)
+    message = str(err.value)
+    assert f"'{param}'" in message
+    assert repr(value) in message or str(value) in message
+    assert pytest.importorskip("re").search(allowed, message)
+    assert isinstance(err.value, ValueError)
+
+
+# -- reproducibility ---------------------------------------------------------------------------
+
+
+def test_same_seed_gives_same_predictions(data, fitted):
+    X, y = data
+    again = SoftmaxRegressionClassifier(epochs=8, random_state=0).fit(X, y)
+    np.testing.assert_array_equal(again.predict_proba(X), fitted.predict_proba(X))
+    other = SoftmaxRegressionClassifier(epochs=8, random_state=1).fit(X, y)
+    assert not np.array_equal(other.predict_proba(X), fitted.predict_proba(X))
+
+
+def test_random_state_instance_is_accepted_and_reproducible(data):
+    X, y = data
+    a = LinearRegressor(epochs=2, random_state=np.random.RandomState(3)).fit(X, X[:, 0])
+    b = LinearRegressor(epochs=2, random_state=np.random.RandomState(3)).fit(X, X[:, 0])
+    np.testing.assert_array_equal(a.predict(X), b.predict(X))
+
+
+def test_seeding_does_not_leak_into_global_state(data):
+    X, y = data
+    np.random.seed(123)
+    expected = np.random.rand()
+    np.random.seed(123)
+    SoftmaxRegressionClassifier(epochs=1, random_state=0).fit(X, y)
+    assert np.random.rand() == expected
+
+
+# -- training loop -----------------------------------------------------------------------------
+
+
+def test_history_loss_curve_and_n_iter(fitted):
+    assert fitted.n_iter_ == 8
+    assert len(fitted.loss_curve_) == 8
+    assert fitted.history_["loss"] == fitted.loss_curve_
+    assert fitted.loss_curve_[-1] < fitted.loss_curve_[0]
+    assert (fitted.predict(make_blobs_data(n=120)[0]) == make_blobs_data(n=120)[1]).mean() > 0.9
+
+
+def test_verbose_shows_keras_progress(data, capsys):
+    X, y = data
+    SoftmaxRegressionClassifier(epochs=2, verbose=1, random_state=0).fit(X, y)
+    out = capsys.readouterr().out
+    assert "Epoch 1/2" in out and "Epoch 2/2" in out and "loss" in out
+    SoftmaxRegressionClassifier(epochs=2, verbose=0, random_state=0).fit(X, y)
+    assert capsys.readouterr().out == ""
+
+
+def test_early_stopping_stops_and_keeps_best_weights():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(60, 30)).astype("float32")
+    y = rng.normal(size=60).astype("float32")  # pure noise: validation loss soon rises
+    est = LinearRegressor(
+        epochs=200,
+        learning_rate=0.05,
+        early_stopping=True,
+        validation_fraction=0.25,
+        n_iter_no_change=3,
+        random_state=0,
+    ).fit(X, y)
+    assert est.n_iter_ < 200
+    assert len(est.validation_loss_curve_) == est.n_iter_
+    assert est.best_validation_loss_ == min(est.validation_loss_curve_)
+    best_epoch = int(np.argmin(est.validation_loss_curve_))
+    assert est.n_iter_ == best_epoch + 1 + 3
+
+
+def test_warm_start_continues_training(data):
+    X, y = data
+    est = SoftmaxRegressionClassifier(epochs=2, warm_start=True, random_state=0).fit(X, y)
+    model = est.model_
+    est.fit(X, y)
+    assert est.model_ is model
+    assert est.n_iter_ == 4
+    cold = SoftmaxRegressionClassifier(epochs=2, random_state=0).fit(X, y)
+    model = cold.model_
+    cold.fit(X, y)
+    assert cold.model_ is not model and cold.n_iter_ == 2
+
+
+def test_partial_fit_trains_one_epoch_at_a_time(data):
+    X, y = data
+    est = SoftmaxRegressionClassifier(random_state=0)
+    est.partial_fit(X, y)
+    est.partial_fit(X, y)
+    assert est.n_iter_ == 2
+
+
+def test_sparse_input_is_densified_one_batch_at_a_time(monkeypatch):
+    X, y = make_blobs_data(n=100, sparse=True)
+    largest = []
+    original = sp.csr_matrix.toarray
+
+    def spy(self, *args, **kwargs):
+        largest.append(self.shape[0])
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(sp.csr_matrix, "toarray", spy)
+    est = SoftmaxRegressionClassifier(epochs=2, batch_size=16, random_state=0).fit(X, y)
+    est.predict(X)
+    assert largest and max(largest) <= 256  # the prediction batch; never all rows at once
+    assert max(largest[: 2 * 7]) <= 16
+
+
+def test_batch_sequence_groups_by_length():
+    lengths = np.random.RandomState(0).randint(1, 100, size=400)
+    seq = BatchSequence(np.arange(400)[:, None], lengths=lengths, batch_size=20, shuffle=True, seed=0)
+    spreads = [np.ptp(lengths[seq[i][0][:, 0]]) for i in range(len(seq))]
+    plain = BatchSequence(np.arange(400)[:, None], batch_size=20, shuffle=True, seed=0)
+    plain_spreads = [np.ptp(lengths[plain[i][0][:, 0]]) for i in range(len(plain))]
+    assert np.median(spreads) < np.median(plain_spreads) / 5
+    seen = np.sort(np.concatenate([seq[i][0][:, 0] for i in range(len(seq))]))
+    np.testing.assert_array_equal(seen, np.arange(400))  # every sample exactly once
+
+
+# -- failure safety ----------------------------------------------------------------------------
+
+
+def test_failed_fit_leaves_fitted_estimator_unchanged(data, fitted):
+    X, y = data
+    est = pickle.loads(pickle.dumps(fitted))
+    before = est.predict_proba(X)
+    state = set(vars(est))
+    with pytest.raises(ValueError):
+        est.fit(np.full_like(X, np.nan), y)
+    np.testing.assert_array_equal(est.predict_proba(X), before)
+    assert set(vars(est)) == state
+
+
+def test_diverging_fit_raises_and_restores(data):
+    X, y = data
+    est = LinearRegressor(epochs=2, random_state=0).fit(X, X[:, 0])
+    before = est.predict(X)
+    est.set_params(learning_rate=1e30, warm_start=True)
+    with pytest.raises(FloatingPointError, match="diverged.*learning_rate"):
+        est.fit(X * 1e20, X[:, 0] * 1e20)
+    np.testing.assert_array_equal(est.predict(X), before)
+    assert np.isfinite(est.predict(X)).all()
+
+
+# -- persistence -------------------------------------------------------------------------------
+
+
+def test_pickle_and_joblib_round_trips(data, fitted, tmp_path):
+    X, _ = data
+    restored = pickle.loads(pickle.dumps(fitted))
+    np.testing.assert_array_equal(restored.predict_proba(X), fitted.predict_proba(X))
+    joblib.dump(fitted, tmp_path / "m.joblib")
+    restored = joblib.load(tmp_path / "m.joblib")
+    np.testing.assert_array_equal(restored.predict_proba(X), fitted.predict_proba(X))
+
+
+def test_safe_save_and_load_round_trip(data, fitted, tmp_path):
+    X, _ = data
+    path = fitted.save(tmp_path / "model.skaq")
+    restored = load(path)
+    assert type(restored) is SoftmaxRegressionClassifier
+    assert restored.get_params() == fitted.get_params()
+    np.testing.assert_array_equal(restored.classes_, fitted.classes_)
+    np.testing.assert_array_equal(restored.predict_proba(X), fitted.predict_proba(X))
+    assert SoftmaxRegressionClassifier.load(path).n_iter_ == fitted.n_iter_
+    with pytest.raises(TypeError, match="not a LinearRegressor"):
+        LinearRegressor.load(path)
+    # No absolute path of the saving machine is stored in the file.
+    with zipfile.ZipFile(path) as zf:
+        for name in zf.namelist():
+            assert str(tmp_path).encode() not in zf.read(name)
+
+
+def test_save_needs_a_fitted_estimator(tmp_path):
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError):
+        SoftmaxRegressionClassifier().save(tmp_path / "m.skaq")
+
+
+def _rewrite_member(path, member, content):
+    with zipfile.ZipFile(path) as zf:
+        members = {name: zf.read(name) for name in zf.namelist()}
+    members[member] = content
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+
+
+def test_load_refuses_code_carrying_layers(data, fitted, tmp_path):
+    path = fitted.save(tmp_path / "model.skaq")
+    marker = tmp_path / "pwned"
+    command = f"touch {marker}"
+    inputs = keras.Input((fitted.n_features_in_,))
+    evil = keras.layers.Lambda(lambda x: x * 0 + float(os.system(command) * 0))(inputs)
+    model = keras.Model(inputs, keras.layers.Dense(3, activation="softmax")(evil))
+    model.compile(loss="sparse_categorical_crossentropy")
+    model.save(tmp_path / "evil.keras")
+    marker.unlink()  # building the graph ran the lambda once; loading must not run it again
+    _rewrite_member(path, "model.keras", (tmp_path / "evil.keras").read_bytes())
+    with pytest.raises(ValueError, match="(?i)lambda|unsafe|safe_mode"):
+        load(path)
+    assert not marker.exists()
+
+
+def test_load_refuses_classes_outside_the_package(data, fitted, tmp_path):
+    path = fitted.save(tmp_path / "model.skaq")
+    with zipfile.ZipFile(path) as zf:
+        header = json.loads(zf.read("skaquarium.json"))
+    header["estimator"]["__estimator__"] = "Popen"
+    _rewrite_member(path, "skaquarium.json", json.dumps(header).encode())
+    with pytest.raises(ValueError, match="not one of skaquarium's estimators"):
+        load(path)
+
+
+def test_load_reads_arrays_without_pickle(data, fitted, tmp_path):
+    path = fitted.save(tmp_path / "model.skaq")
+    buf = io.BytesIO()
+    np.save(buf, np.array([{"a": 1}], dtype=object), allow_pickle=True)
+    with zipfile.ZipFile(path) as zf:
+        npz = io.BytesIO(zf.read("arrays.npz"))
+    with zipfile.ZipFile(npz, "a") as inner:
+        inner.writestr("a0.npy", buf.getvalue())
+    _rewrite_member(path, "arrays.npz", npz.getvalue())
+    with pytest.raises(ValueError, match="allow_pickle"):
+        load(path)
+
+
+def test_load_rejects_files_that_are_not_models(tmp_path):
+    path = tmp_path / "x.skaq"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("hello.txt", "hi")
+    with pytest.raises(ValueError, match="not a skaquarium model file"):
+        load(path)
+
+
+def test_save_refuses_parameters_it_cannot_store_safely(data, tmp_path):
+    X, y = data
+    est = SoftmaxRegressionClassifier(epochs=1, random_state=0).fit(X, y)
+    est.random_state = np.random.RandomState(0)
+    with pytest.raises(TypeError, match="random_state.*pickle"):
+        est.save(tmp_path / "m.skaq")
+
+
+# -- scikit-learn workflows --------------------------------------------------------------------
+
+
+def test_cross_val_score_and_clone_of_fitted(data, fitted):
+    X, y = data
+    scores = cross_val_score(SoftmaxRegressionClassifier(epochs=5, random_state=0), X, y, cv=3)
+    assert scores.mean() > 0.8
+    unfitted = clone(fitted)
+    assert not hasattr(unfitted, "model_")
