@@ -10,7 +10,7 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-__all__ = ["BinarySigmoid", "AttentionPooling"]
+__all__ = ["BinarySigmoid", "AttentionPooling", "TiedDense"]
 
 
 @keras.saving.register_keras_serializable(package="skaquarium")
@@ -123,4 +123,84 @@ class AttentionPooling(keras.layers.Layer):
     def get_config(self):
         config = super().get_config()
         config.update({"units": self.units, "return_attention": self.return_attention})
+        return config
+
+
+@keras.saving.register_keras_serializable(package="skaquarium")
+class TiedDense(keras.layers.Layer):
+    """A dense layer whose kernel also serves, transposed, as the kernel of its mirror layer.
+
+    Called normally, ``y = activation(x @ kernel + bias)``; called with ``transpose=True``,
+    ``y = activation(x @ kernel.T + transpose_bias)``. One layer owns the shared kernel and is
+    called twice in a functional graph (once in the encoder, once in the decoder), so a tied
+    autoencoder saves, loads in safe mode and clones like any other model. Sparse inputs
+    (``tf.SparseTensor``) are multiplied without being densified.
+
+    Parameters
+    ----------
+    units : int
+        Output size of the forward call (the input size of the transposed call).
+    activation : str or None, default=None
+        Activation of the forward call.
+    transpose_activation : str or None, default=None
+        Activation of the transposed call.
+    kernel_initializer : str, default="glorot_uniform"
+        Initializer of the shared kernel.
+    **kwargs
+        Passed to :class:`keras.layers.Layer`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skaquarium.layers import TiedDense
+    >>> layer = TiedDense(2)
+    >>> x = np.ones((1, 3), dtype="float32")
+    >>> code = layer(x)
+    >>> layer(code, transpose=True).shape
+    TensorShape([1, 3])
+    >>> kernel = np.asarray(layer.kernel)
+    >>> bool(np.allclose(np.asarray(layer(code, transpose=True)), np.asarray(code) @ kernel.T))
+    True
+    """
+
+    def __init__(
+        self,
+        units,
+        activation=None,
+        transpose_activation=None,
+        kernel_initializer="glorot_uniform",
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.units = int(units)
+        self.activation = keras.activations.get(activation)
+        self.transpose_activation = keras.activations.get(transpose_activation)
+        self.kernel_initializer = keras.initializers.get(kernel_initializer)
+
+    def build(self, input_shape):
+        dim = int(input_shape[-1])
+        self.kernel = self.add_weight(
+            name="kernel", shape=(dim, self.units), initializer=self.kernel_initializer
+        )
+        self.bias = self.add_weight(name="bias", shape=(self.units,), initializer="zeros")
+        self.transpose_bias = self.add_weight(
+            name="transpose_bias", shape=(dim,), initializer="zeros"
+        )
+
+    def call(self, inputs, transpose=False):
+        if transpose:
+            out = ops.matmul(inputs, ops.transpose(self.kernel)) + self.transpose_bias
+            return self.transpose_activation(out)
+        return self.activation(ops.matmul(inputs, self.kernel) + self.bias)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            {
+                "units": self.units,
+                "activation": keras.activations.serialize(self.activation),
+                "transpose_activation": keras.activations.serialize(self.transpose_activation),
+                "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),
+            }
+        )
         return config

@@ -1,0 +1,805 @@
+"""Softmax bag-of-words autoencoder: document codes for clustering and binary-code retrieval.
+
+A plain autoencoder trained with mean squared error fails on bag-of-words counts: almost every
+input is zero, so the error is dominated by the zeros. Here the decoder is a softmax over the
+vocabulary trained with the Kullback-Leibler divergence against each document's word distribution
+(counts divided by the document length), which puts the model's effort on the words a document
+has. The code layer is ``tanh``, or a steep sigmoid ``1 / (1 + exp(-alpha x))`` whose nearly binary
+outputs pack into bits for Hamming-distance search (semantic hashing).
+
+The module holds the Keras graph (:func:`build_softmax_autoencoder`, which knows nothing of
+scikit-learn), the scikit-learn transformer :class:`SoftmaxAutoEncoderTransformer`, and the packed
+Hamming search :func:`hamming_search`.
+"""
+
+from __future__ import annotations
+
+from numbers import Integral, Real
+
+import keras
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_array, check_is_fitted, check_non_negative, validate_data
+
+from ._base import FitData, SkaquariumEstimator
+from .layers import BinarySigmoid, TiedDense
+
+__all__ = [
+    "SoftmaxAutoEncoderTransformer",
+    "build_softmax_autoencoder",
+    "hamming_search",
+]
+
+_HIDDEN_ACTIVATIONS = {"relu", "tanh", "sigmoid", "elu", "selu", "gelu", "silu"}
+
+# -- graph ---------------------------------------------------------------------------------------
+
+
+def build_softmax_autoencoder(
+    n_features,
+    n_components,
+    *,
+    hidden_layer_sizes=(),
+    hidden_activation="relu",
+    code_activation="binary",
+    alpha=50.0,
+    tied_weights=False,
+    sparse_input=True,
+    output_bias=None,
+):
+    """Build the softmax autoencoder graph.
+
+    Encoder: ``hidden_layer_sizes`` dense layers, then the code layer of ``n_components`` units
+    (``tanh``, or :class:`~skaquarium.layers.BinarySigmoid` with slope ``alpha`` when
+    ``code_activation="binary"``). Decoder: a softmax over the ``n_features`` words. With
+    ``tied_weights`` the decoder mirrors the encoder, each layer reusing the transposed kernel of its
+    encoder counterpart (:class:`~skaquarium.layers.TiedDense`); otherwise it is one dense softmax
+    layer from the code, whose kernel rows are the code units' word weights.
+
+    Layer names: ``encoder_0``, ... (hidden layers), ``code`` (the code layer's affine part),
+    ``code_activation``, and ``decoder`` (the untied output layer).
+
+    Parameters
+    ----------
+    n_features : int
+        Vocabulary size.
+    n_components : int
+        Code size.
+    hidden_layer_sizes : sequence of int, default=()
+        Sizes of the encoder's hidden layers.
+    hidden_activation : str, default="relu"
+        Activation of the hidden layers.
+    code_activation : {"binary", "tanh"}, default="binary"
+        Activation of the code layer.
+    alpha : float, default=50.0
+        Slope of the binary code activation.
+    tied_weights : bool, default=False
+        Tie the decoder's kernels to the encoder's.
+    sparse_input : bool, default=True
+        Declare the input sparse (``tf.SparseTensor``), so the first layer multiplies only the
+        non-zero entries.
+    output_bias : ndarray of shape (n_features,), default=None
+        Initial value of the output layer's bias, e.g. the log word frequencies, so training starts
+        from the unigram model instead of spending epochs learning it.
+
+    Returns
+    -------
+    model : keras.Model
+        Maps the (scaled) input of shape ``(batch, n_features)`` to word distributions of the same
+        shape.
+    """
+    inputs = keras.Input((n_features,), sparse=sparse_input, name="words")
+    sizes = [*hidden_layer_sizes, n_components]
+    h = inputs
+    layers = {}
+    for i, units in enumerate(sizes):
+        name = "code" if i == len(sizes) - 1 else f"encoder_{i}"
+        activation = None if name == "code" else hidden_activation
+        if tied_weights:
+            layer = TiedDense(
+                units,
+                activation=activation,
+                transpose_activation="softmax" if i == 0 else hidden_activation,
+                name=name,
+            )
+        else:
+            layer = keras.layers.Dense(units, activation=activation, name=name)
+        layers[name] = layer
+        h = layer(h)
+    code = _code_activation(code_activation, alpha)(h)
+    outputs = _apply_decoder(code, layers, len(hidden_layer_sizes), tied_weights, n_features)
+    model = keras.Model(inputs, outputs, name="softmax_autoencoder")
+    if output_bias is not None:
+        bias = _output_bias_variable(model, len(hidden_layer_sizes), tied_weights)
+        bias.assign(np.asarray(output_bias, dtype=bias.dtype))
+    return model
+
+
+def _code_activation(kind, alpha):
+    if kind == "binary":
+        return BinarySigmoid(alpha=alpha, name="code_activation")
+    return keras.layers.Activation("tanh", name="code_activation")
+
+
+def _apply_decoder(code, layers, n_hidden, tied_weights, n_features):
+    """Run the decoder on ``code`` with the graph's ``layers`` (name -> layer)."""
+    if not tied_weights:
+        if "decoder" not in layers:
+            layers["decoder"] = keras.layers.Dense(n_features, activation="softmax", name="decoder")
+        return layers["decoder"](code)
+    # Tied: walk the encoder's layers backwards, each called again with its kernel transposed
+    # (a functional graph that calls a layer twice, so the kernel is one variable).
+    h = code
+    for name in reversed([f"encoder_{i}" for i in range(n_hidden)] + ["code"]):
+        h = layers[name](h, transpose=True)
+    return h
+
+
+def _output_bias_variable(model, n_hidden, tied_weights):
+    if tied_weights:
+        return model.get_layer("encoder_0" if n_hidden else "code").transpose_bias
+    return model.get_layer("decoder").bias
+
+
+def split_softmax_autoencoder(model, n_hidden, tied_weights):
+    """Encoder (input -> codes) and decoder (codes -> word distributions) sharing ``model``'s
+    weights.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A graph built by :func:`build_softmax_autoencoder`.
+    n_hidden : int
+        Number of hidden encoder layers.
+    tied_weights : bool
+        Whether the graph was built with tied weights.
+
+    Returns
+    -------
+    encoder, decoder : keras.Model
+    """
+    code = model.get_layer("code_activation").output
+    encoder = keras.Model(model.inputs, code, name="encoder")
+    code_in = keras.Input((code.shape[-1],), name="codes")
+    n_features = model.inputs[0].shape[-1]
+    layers = {layer.name: layer for layer in model.layers}
+    outputs = _apply_decoder(code_in, layers, n_hidden, tied_weights, n_features)
+    decoder = keras.Model(code_in, outputs, name="decoder")
+    return encoder, decoder
+
+
+# -- batches -------------------------------------------------------------------------------------
+
+
+def _to_tf_sparse(X):
+    import tensorflow as tf
+
+    coo = X.tocoo()
+    indices = np.stack([coo.row, coo.col], axis=1).astype(np.int64)
+    return tf.SparseTensor(indices, coo.data.astype(np.float32), coo.shape)
+
+
+def _row_normalize(X, norm):
+    """Rows of CSR ``X`` divided by their L1 or L2 norm; all-zero rows stay zero."""
+    values = X.data**2 if norm == "l2" else np.abs(X.data)
+    sums = np.add.reduceat(values, X.indptr[:-1]) if X.nnz else np.zeros(0, X.dtype)
+    totals = np.zeros(X.shape[0], dtype=np.float64)
+    nonempty = np.diff(X.indptr) > 0
+    totals[nonempty] = sums[nonempty] if X.nnz else 0.0
+    if norm == "l2":
+        totals = np.sqrt(totals)
+    scale = np.where(totals > 0, 1.0 / np.where(totals > 0, totals, 1.0), 0.0)
+    out = X.copy()
+    out.data = (out.data * np.repeat(scale, np.diff(X.indptr))).astype(np.float32)
+    return out
+
+
+class _CountBatches(keras.utils.PyDataset):
+    """Batches of a CSR count matrix: the scaled input as a ``tf.SparseTensor`` and, for training,
+    each document's word distribution as a dense target, built per batch (the full dense matrix
+    never exists)."""
+
+    def __init__(
+        self,
+        counts,
+        scale,
+        *,
+        batch_size,
+        index=None,
+        sample_weight=None,
+        targets=True,
+        shuffle=False,
+        seed=None,
+        dropout=0.0,
+    ):
+        super().__init__()
+        self.counts = counts
+        self.scale = scale
+        self.batch_size = int(batch_size)
+        self.index = np.arange(counts.shape[0]) if index is None else np.asarray(index)
+        self.sample_weight = sample_weight
+        self.targets = targets
+        self.shuffle = shuffle
+        self.dropout = dropout
+        self._rng = np.random.RandomState(seed)
+        self._order = self.index
+        self.on_epoch_end()
+
+    def __len__(self):
+        return int(np.ceil(len(self.index) / self.batch_size))
+
+    def on_epoch_end(self):
+        if self.shuffle:
+            self._order = self._rng.permutation(self.index)
+
+    def __getitem__(self, i):
+        rows = self._order[i * self.batch_size : (i + 1) * self.batch_size]
+        if self.shuffle:
+            rows = np.sort(rows)  # sorted rows slice a CSR matrix faster
+        batch = self.counts[rows]
+        inputs = batch
+        if self.dropout > 0:
+            # Denoising: each word's count in the input (not the target) is dropped at random.
+            keep = self._rng.random_sample(batch.nnz) >= self.dropout
+            inputs = batch.copy()
+            inputs.data = inputs.data * keep
+            inputs.eliminate_zeros()
+        x = _to_tf_sparse(self.scale(inputs))
+        if not self.targets:
+            return (x,)
+        y = _row_normalize(batch, "l1").toarray()
+        if self.sample_weight is None:
+            return x, y
+        return x, y, self.sample_weight[rows]
+
+
+# -- Hamming search ------------------------------------------------------------------------------
+
+
+def _as_words(codes, name):
+    codes = np.asarray(codes)
+    if codes.ndim != 2 or codes.dtype != np.uint8:
+        raise ValueError(
+            f"{name} must be packed codes: a 2-D uint8 array as returned by pack_codes; got an "
+            f"array of dtype {codes.dtype} and shape {codes.shape}."
+        )
+    pad = (-codes.shape[1]) % 8
+    if pad:
+        codes = np.hstack([codes, np.zeros((codes.shape[0], pad), dtype=np.uint8)])
+    return np.ascontiguousarray(codes).view(np.uint64)
+
+
+def hamming_search(query_codes, database_codes, n_neighbors=10, *, chunk_size=None):
+    """The ``n_neighbors`` database codes nearest to each query in Hamming distance.
+
+    Codes are packed bits (``np.packbits`` rows, as :meth:`SoftmaxAutoEncoderTransformer.pack_codes`
+    returns). Distances are popcounts of the XOR of 64-bit words, computed for a chunk of queries
+    at a time, and selected with a linear-time radix sort; ties are broken by database position,
+    so results are deterministic.
+
+    Parameters
+    ----------
+    query_codes : ndarray of shape (n_queries, n_bytes), dtype uint8
+        Packed query codes.
+    database_codes : ndarray of shape (n_database, n_bytes), dtype uint8
+        Packed database codes.
+    n_neighbors : int, default=10
+        How many neighbours per query (at most ``n_database``).
+    chunk_size : int, default=None
+        Queries per chunk; by default about 3M distances are held at a time.
+
+    Returns
+    -------
+    distances : ndarray of shape (n_queries, n_neighbors), dtype int64
+        Hamming distances, ascending along each row.
+    indices : ndarray of shape (n_queries, n_neighbors), dtype int64
+        Row indices into ``database_codes``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skaquarium.softmax_autoencoder import hamming_search
+    >>> database = np.packbits(np.array([[0, 0, 0, 0], [1, 1, 1, 1], [1, 0, 0, 0]]), axis=1)
+    >>> query = np.packbits(np.array([[1, 1, 1, 0]]), axis=1)
+    >>> distances, indices = hamming_search(query, database, n_neighbors=2)
+    >>> distances.tolist(), indices.tolist()
+    ([[1, 2]], [[1, 2]])
+    """
+    queries = _as_words(query_codes, "query_codes")
+    database = _as_words(database_codes, "database_codes")
+    if queries.shape[1] != database.shape[1]:
+        raise ValueError(
+            f"query_codes have {np.asarray(query_codes).shape[1]} bytes per code but "
+            f"database_codes have {np.asarray(database_codes).shape[1]}; both must be packed "
+            "codes of the same length."
+        )
+    n_db = database.shape[0]
+    if not isinstance(n_neighbors, Integral) or not 1 <= n_neighbors <= n_db:
+        raise ValueError(
+            f"n_neighbors must be an integer in [1, n_database={n_db}]; got {n_neighbors!r}."
+        )
+    k = int(n_neighbors)
+    n_words = database.shape[1]
+    if chunk_size is None:
+        chunk_size = max(1, 3_000_000 // max(n_db * n_words, 1))
+    # Distances are small integers: in uint8 (up to 255 bits) or uint16, NumPy's stable argsort is
+    # a radix sort, linear in n_database, and breaks ties by database position.
+    dtype = np.uint8 if 64 * n_words <= 255 else np.uint16
+    distances = np.empty((queries.shape[0], k), dtype=np.int64)
+    indices = np.empty((queries.shape[0], k), dtype=np.int64)
+    for start in range(0, queries.shape[0], chunk_size):
+        q = queries[start : start + chunk_size]
+        dist = np.bitwise_count(q[:, None, 0] ^ database[None, :, 0]).astype(dtype, copy=False)
+        for w in range(1, n_words):
+            dist += np.bitwise_count(q[:, None, w] ^ database[None, :, w])
+        top = np.argsort(dist, axis=1, kind="stable")[:, :k]
+        distances[start : start + len(q)] = np.take_along_axis(dist, top, axis=1)
+        indices[start : start + len(q)] = top
+    return distances, indices
+
+
+# -- estimator -----------------------------------------------------------------------------------
+
+
+class SoftmaxAutoEncoderTransformer(
+    ClassNamePrefixFeaturesOutMixin, TransformerMixin, SkaquariumEstimator
+):
+    """Softmax bag-of-words autoencoder: documents to dense or nearly binary codes.
+
+    The encoder maps a document's (scaled) word counts through optional hidden layers to a code of
+    ``n_components`` units; the decoder maps the code to a softmax over the vocabulary, trained
+    with the Kullback-Leibler divergence against the document's word distribution (its counts
+    divided by its length). With ``activation="binary"`` the code layer is a steep sigmoid whose
+    outputs are nearly 0 or 1: :meth:`pack_codes` packs them into bits and :func:`hamming_search`
+    finds nearest neighbours by Hamming distance.
+
+    Sparse input stays sparse: each batch is sliced from the CSR matrix, its scaled counts enter
+    the graph as a sparse tensor and only its targets are densified.
+
+    Parameters
+    ----------
+    n_components : int, default=32
+        Code size (number of bits for binary codes).
+    hidden_layer_sizes : tuple of int, default=(256,)
+        Sizes of the encoder's hidden layers; ``()`` for none.
+    activation : {"binary", "tanh"}, default="binary"
+        Code activation: ``"binary"`` is ``1 / (1 + exp(-alpha * x))``, ``"tanh"`` gives codes in
+        (-1, 1).
+    alpha : float, default=50.0
+        Slope of the binary activation; larger is closer to a step.
+    hidden_activation : {"relu", "tanh", "sigmoid", "elu", "selu", "gelu", "silu"}, default="relu"
+        Activation of the hidden layers.
+    input_scaling : {"log", "tfidf", "l1", "none"}, default="log"
+        How counts are scaled before the encoder (the target is always the word distribution):
+        ``"log"`` is ``log(1 + count)`` divided by the row's L2 norm; ``"tfidf"`` multiplies that by
+        the inverse document frequency learned at fit (``idf_``) and L2-normalises again; ``"l1"``
+        is the word distribution itself; ``"none"`` the raw counts.
+    dropout : float, default=0.0
+        Denoising: the fraction of a training document's word types removed from its input (not
+        from its target) in each batch.
+    tied_weights : bool, default=False
+        Tie the decoder to the encoder: the decoder mirrors the encoder, each layer multiplying by
+        the transposed kernel of its encoder counterpart (half the parameters).
+    loss : str, default="kl_divergence"
+        A Keras loss name comparing the word distribution with the softmax output, e.g.
+        ``"categorical_crossentropy"`` (the same gradients) or ``"mse"``.
+    epochs : int, default=20
+        Passes over the training documents.
+    batch_size : int, default=256
+        Documents per gradient step.
+    learning_rate : float, default=2e-3
+        Step size of the optimizer.
+    optimizer : {"adam", "adamw", "rmsprop", "sgd", "adagrad"}, default="adam"
+        Keras optimizer.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the documents and stop when their loss has not
+        improved for ``n_iter_no_change`` epochs (the best weights are kept).
+    validation_fraction : float, default=0.1
+        Held-out fraction for early stopping.
+    n_iter_no_change : int, default=3
+        Patience of early stopping, in epochs.
+    warm_start : bool, default=False
+        Continue from the fitted model on the next ``fit`` instead of starting over.
+    random_state : int, RandomState instance or None, default=None
+        Seeds initialisation, shuffling and dropout; an integer gives the same codes on CPU.
+    verbose : int or bool, default=0
+        Keras' progress output (0 silent, 1 progress bar, 2 one line per epoch).
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        Vocabulary size seen at fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names, when ``X`` was a DataFrame with string column names.
+    idf_ : ndarray of shape (n_features_in_,)
+        Smoothed inverse document frequencies ``log((1 + n) / (1 + df)) + 1``, used by
+        ``input_scaling="tfidf"``.
+    model_ : keras.Model
+        The trained autoencoder (scaled counts to word distributions).
+    history_ : dict
+        Keras' per-epoch training history.
+    loss_curve_ : list of float
+        Training loss per epoch.
+    n_iter_ : int
+        Epochs trained.
+
+    See Also
+    --------
+    sklearn.decomposition.LatentDirichletAllocation : Topic model of word counts.
+    sklearn.decomposition.TruncatedSVD : Linear codes for TF-IDF matrices (LSA).
+
+    Notes
+    -----
+    The codes of an empty document (no known word) are those of an all-zero input: defined and
+    finite. :meth:`score` is the negative mean Kullback-Leibler divergence between each document's
+    word distribution and its reconstruction, so a larger value is better and ``GridSearchCV`` can
+    choose ``n_components`` or ``alpha`` without labels.
+
+    The output bias starts at the log word frequencies of the training data, so training starts
+    from the unigram model and the codes only have to explain each document's departure from it.
+
+    References
+    ----------
+    .. [1] R. Salakhutdinov and G. Hinton, "Semantic hashing", International Journal of
+       Approximate Reasoning 50(7), 2009.
+    .. [2] G. Hinton and R. Salakhutdinov, "Discovering binary codes for documents by learning deep
+       generative models", Topics in Cognitive Science 3(1), 2011.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scipy.sparse import csr_matrix
+    >>> from skaquarium import SoftmaxAutoEncoderTransformer
+    >>> rng = np.random.RandomState(0)
+    >>> X = csr_matrix(rng.poisson(0.3, size=(60, 40)))
+    >>> sae = SoftmaxAutoEncoderTransformer(n_components=8, hidden_layer_sizes=(16,),
+    ...                                     epochs=2, random_state=0)
+    >>> codes = sae.fit_transform(X)
+    >>> codes.shape
+    (60, 8)
+    >>> sae.pack_codes(X).shape  # 8 bits per document, packed into one byte
+    (60, 1)
+    >>> sae.inverse_transform(codes).sum(axis=1).round(3)[:3]
+    array([1., 1., 1.], dtype=float32)
+    """
+
+    _accepts_sparse = True
+
+    _parameter_constraints: dict = {
+        **SkaquariumEstimator._parameter_constraints,
+        "n_components": [Interval(Integral, 1, None, closed="left")],
+        "hidden_layer_sizes": ["array-like"],
+        "activation": [StrOptions({"binary", "tanh"})],
+        "alpha": [Interval(Real, 0, None, closed="neither")],
+        "hidden_activation": [StrOptions(_HIDDEN_ACTIVATIONS)],
+        "input_scaling": [StrOptions({"log", "tfidf", "l1", "none"})],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "tied_weights": ["boolean"],
+        "loss": [str],
+    }
+
+    def __init__(
+        self,
+        *,
+        n_components=32,
+        hidden_layer_sizes=(256,),
+        activation="binary",
+        alpha=50.0,
+        hidden_activation="relu",
+        input_scaling="log",
+        dropout=0.0,
+        tied_weights=False,
+        loss="kl_divergence",
+        epochs=20,
+        batch_size=256,
+        learning_rate=2e-3,
+        optimizer="adam",
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=3,
+        warm_start=False,
+        random_state=None,
+        verbose=0,
+    ):
+        self.n_components = n_components
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.alpha = alpha
+        self.hidden_activation = hidden_activation
+        self.input_scaling = input_scaling
+        self.dropout = dropout
+        self.tied_weights = tied_weights
+        self.loss = loss
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.optimizer = optimizer
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.warm_start = warm_start
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # -- input ---------------------------------------------------------------------------------
+
+    def _validate_counts(self, X, *, reset):
+        """``X`` as a canonical float32 CSR count matrix (never densified)."""
+        if not sp.issparse(X):
+            dtype = getattr(X, "dtype", None)
+            if dtype is not None and dtype.kind in "OUSc" or _has_text(X):
+                raise ValueError(
+                    f"X must be a numeric matrix of word counts; got an input of dtype "
+                    f"{getattr(dtype, 'name', 'object')} (text documents go through a "
+                    "CountVectorizer first)."
+                )
+        X = validate_data(
+            self, X, reset=reset, accept_sparse="csr", dtype=np.float32, ensure_all_finite=True
+        )
+        if not sp.issparse(X):
+            X = sp.csr_matrix(X)
+        check_non_negative(X, f"{type(self).__name__} (input X must hold word counts)")
+        if not X.has_canonical_format:
+            X = X.copy()
+            X.sum_duplicates()
+        return X
+
+    def _scaler(self):
+        scaling = self.input_scaling
+        idf = getattr(self, "idf_", None)
+
+        def scale(batch):
+            if scaling == "none":
+                return batch
+            if scaling == "l1":
+                return _row_normalize(batch, "l1")
+            out = batch.copy()
+            out.data = np.log1p(out.data)
+            if scaling == "tfidf":
+                out.data *= idf[out.indices]
+            return _row_normalize(out, "l2")
+
+        return scale
+
+    # -- hooks of the base -----------------------------------------------------------------------
+
+    def _hidden_sizes(self):
+        sizes = self.hidden_layer_sizes
+        sizes = () if sizes is None else tuple(np.atleast_1d(np.asarray(sizes)).tolist())
+        if not all(isinstance(s, Integral) and not isinstance(s, bool) and s > 0 for s in sizes):
+            raise ValueError(
+                f"hidden_layer_sizes must be a sequence of positive integers; got "
+                f"{self.hidden_layer_sizes!r}."
+            )
+        return tuple(int(s) for s in sizes)
+
+    def _prepare_fit(self, X, y, sample_weight, *, reset):
+        self._hidden_sizes()
+        X = self._validate_counts(X, reset=reset)
+        if sample_weight is not None:
+            sample_weight = np.asarray(sample_weight, dtype=np.float32).reshape(-1)
+            if sample_weight.shape[0] != X.shape[0]:
+                raise ValueError(
+                    f"sample_weight has {sample_weight.shape[0]} entries but X has "
+                    f"{X.shape[0]} rows."
+                )
+        if reset:
+            df = np.bincount(X.indices, minlength=X.shape[1])
+            self.idf_ = (np.log((1.0 + X.shape[0]) / (1.0 + df)) + 1.0).astype(np.float32)
+            # The output bias starts at the (smoothed) log word frequencies of the training data.
+            freq = np.asarray(X.sum(axis=0), dtype=np.float64).ravel() + 1.0
+            self._output_bias = np.log(freq / freq.sum()).astype(np.float32)
+        return FitData(X, None, sample_weight)
+
+    def _build_model(self):
+        return build_softmax_autoencoder(
+            self.n_features_in_,
+            self.n_components,
+            hidden_layer_sizes=self._hidden_sizes(),
+            hidden_activation=self.hidden_activation,
+            code_activation=self.activation,
+            alpha=self.alpha,
+            tied_weights=self.tied_weights,
+            output_bias=self._output_bias,
+        )
+
+    def _get_loss(self):
+        try:
+            return keras.losses.get(self.loss)
+        except ValueError:
+            raise ValueError(
+                f"loss must name a Keras loss, e.g. 'kl_divergence', 'categorical_crossentropy' "
+                f"or 'mse'; got {self.loss!r}."
+            ) from None
+
+    def _make_sequence(self, data, index, *, training, seed=None):
+        return _CountBatches(
+            data.inputs,
+            self._scaler(),
+            batch_size=self.batch_size,
+            index=index,
+            sample_weight=data.sample_weight,
+            shuffle=training,
+            seed=seed,
+            dropout=self.dropout if training else 0.0,
+        )
+
+    def _after_fit(self):
+        self._n_features_out = self.n_components
+        self.__dict__.pop("_output_bias", None)
+        self.__dict__.pop("_submodels", None)
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop("_submodels", None)  # Keras sub-models of model_, rebuilt on demand
+        return state
+
+    def _split(self):
+        cached = self.__dict__.get("_submodels")
+        if cached is None or cached[0] is not self.model_:
+            encoder, decoder = split_softmax_autoencoder(
+                self.model_, len(self._hidden_sizes()), self.tied_weights
+            )
+            cached = self._submodels = (self.model_, encoder, decoder)
+        return cached[1], cached[2]
+
+    # -- transformer API -------------------------------------------------------------------------
+
+    def transform(self, X):
+        """Encode documents.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Word counts over the vocabulary seen at fit.
+
+        Returns
+        -------
+        codes : ndarray of shape (n_samples, n_components)
+            Codes in (0, 1) (nearly binary) for ``activation="binary"``, in (-1, 1) for
+            ``"tanh"``.
+        """
+        check_is_fitted(self)
+        X = self._validate_counts(X, reset=False)
+        encoder, _ = self._split()
+        seq = _CountBatches(X, self._scaler(), batch_size=max(self.batch_size, 1024), targets=False)
+        return np.asarray(encoder.predict(seq, verbose=0), dtype=np.float32)
+
+    def inverse_transform(self, X):
+        """Decode codes into word distributions.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_components)
+            Codes, e.g. from :meth:`transform`.
+
+        Returns
+        -------
+        distributions : ndarray of shape (n_samples, n_features_in_)
+            Each row a probability distribution over the vocabulary (dense: it has every word).
+        """
+        check_is_fitted(self)
+        codes = check_array(X, dtype=np.float32, ensure_min_samples=0, input_name="codes")
+        if codes.shape[1] != self.n_components:
+            raise ValueError(
+                f"Codes must have shape (n_samples, n_components={self.n_components}); got "
+                f"shape {codes.shape}."
+            )
+        _, decoder = self._split()
+        if codes.shape[0] == 0:
+            return np.zeros((0, self.n_features_in_), dtype=np.float32)
+        return np.asarray(decoder.predict(codes, batch_size=256, verbose=0), dtype=np.float32)
+
+    def score(self, X, y=None):
+        """Negative mean Kullback-Leibler divergence of the reconstructions (higher is better).
+
+        For each document, ``KL(p || q) = sum_w p_w log(p_w / q_w)`` where ``p`` is its word
+        distribution and ``q`` the model's reconstruction; empty documents count as 0.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Word counts.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        score : float
+            ``-mean KL``; 0 is a perfect reconstruction.
+        """
+        check_is_fitted(self)
+        X = self._validate_counts(X, reset=False)
+        scale = self._scaler()
+        total = 0.0
+        step = max(self.batch_size, 256)
+        for start in range(0, X.shape[0], step):
+            batch = X[start : start + step]
+            if batch.nnz == 0:
+                continue
+            q = np.asarray(self.model_.predict_on_batch(_to_tf_sparse(scale(batch))))
+            p = _row_normalize(batch, "l1").tocoo()
+            q_at = np.maximum(q[p.row, p.col].astype(np.float64), 1e-12)
+            total += float(np.sum(p.data * (np.log(p.data) - np.log(q_at))))
+        return -total / X.shape[0]
+
+    def pack_codes(self, X):
+        """Binary codes of documents, packed 8 bits per byte.
+
+        A code unit is 1 where its activation exceeds the midpoint of its range (0.5 for
+        ``"binary"``, 0 for ``"tanh"``).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Word counts.
+
+        Returns
+        -------
+        packed : ndarray of shape (n_samples, ceil(n_components / 8)), dtype uint8
+            Rows of ``np.packbits``; :func:`hamming_search` searches them.
+        """
+        codes = np.asarray(self.transform(X))
+        threshold = 0.5 if self.activation == "binary" else 0.0
+        return np.packbits(codes > threshold, axis=1)
+
+    def topics(self, feature_names=None, n_words=10):
+        """The words each code unit stands for, read from the decoder.
+
+        For unit ``j``, the words whose log-probability rises most when the decoder's input goes
+        from the all-off code to the code with only unit ``j`` on (with an untied decoder and no
+        hidden decoder layer this is the ranking of the decoder's kernel row ``j``).
+
+        Parameters
+        ----------
+        feature_names : array-like of str of shape (n_features_in_,), default=None
+            The vocabulary, e.g. ``CountVectorizer.get_feature_names_out()``; by default
+            ``feature_names_in_`` if fit on a DataFrame, else ``x0, x1, ...``.
+        n_words : int, default=10
+            Words per unit.
+
+        Returns
+        -------
+        topics : ndarray of shape (n_components, n_words), dtype object
+            Row ``j`` lists unit ``j``'s words, strongest first.
+        """
+        check_is_fitted(self)
+        if feature_names is None:
+            feature_names = getattr(
+                self, "feature_names_in_", [f"x{i}" for i in range(self.n_features_in_)]
+            )
+        names = np.asarray(feature_names, dtype=object)
+        if names.ndim != 1 or names.shape[0] != self.n_features_in_:
+            raise ValueError(
+                f"feature_names must list the {self.n_features_in_} words of the vocabulary seen "
+                f"at fit; got {names.shape[0] if names.ndim == 1 else names.shape} names."
+            )
+        if not isinstance(n_words, Integral) or not 1 <= n_words <= self.n_features_in_:
+            raise ValueError(
+                f"n_words must be an integer in [1, {self.n_features_in_}]; got {n_words!r}."
+            )
+        off = 0.0 if self.activation == "binary" else -1.0
+        codes = np.full((self.n_components + 1, self.n_components), off, dtype=np.float32)
+        codes[np.arange(1, self.n_components + 1), np.arange(self.n_components)] = 1.0
+        log_p = np.log(np.maximum(self.inverse_transform(codes).astype(np.float64), 1e-30))
+        lift = log_p[1:] - log_p[:1]
+        top = np.argsort(-lift, axis=1, kind="stable")[:, :n_words]
+        return names[top]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.positive_only = True
+        tags.transformer_tags.preserves_dtype = ["float32"]
+        return tags
+
+
+def _has_text(X):
+    """Whether a list-like input holds strings (text passed where counts are expected)."""
+    if isinstance(X, (list, tuple)) and len(X):
+        first = X[0]
+        return isinstance(first, (str, bytes)) or (
+            isinstance(first, (list, tuple)) and any(isinstance(v, (str, bytes)) for v in first)
+        )
+    return False
