@@ -183,16 +183,15 @@ def _to_tf_sparse(X):
 
 def _row_normalize(X, norm):
     """Rows of CSR ``X`` divided by their L1 or L2 norm; all-zero rows stay zero."""
-    values = X.data**2 if norm == "l2" else np.abs(X.data)
-    sums = np.add.reduceat(values, X.indptr[:-1]) if X.nnz else np.zeros(0, X.dtype)
-    totals = np.zeros(X.shape[0], dtype=np.float64)
-    nonempty = np.diff(X.indptr) > 0
-    totals[nonempty] = sums[nonempty] if X.nnz else 0.0
+    values = X.data.astype(np.float64) ** 2 if norm == "l2" else np.abs(X.data)
+    lengths = np.diff(X.indptr)
+    row_of = np.repeat(np.arange(X.shape[0]), lengths)
+    totals = np.bincount(row_of, weights=values, minlength=X.shape[0])
     if norm == "l2":
         totals = np.sqrt(totals)
-    scale = np.where(totals > 0, 1.0 / np.where(totals > 0, totals, 1.0), 0.0)
+    scale = np.divide(1.0, totals, out=np.zeros_like(totals), where=totals > 0)
     out = X.copy()
-    out.data = (out.data * np.repeat(scale, np.diff(X.indptr))).astype(np.float32)
+    out.data = (out.data * scale[row_of]).astype(np.float32)
     return out
 
 
@@ -309,7 +308,7 @@ def hamming_search(query_codes, database_codes, n_neighbors=10, *, chunk_size=No
     """
     queries = _as_words(query_codes, "query_codes")
     database = _as_words(database_codes, "database_codes")
-    if queries.shape[1] != database.shape[1]:
+    if np.shape(query_codes)[1] != np.shape(database_codes)[1]:
         raise ValueError(
             f"query_codes have {np.asarray(query_codes).shape[1]} bytes per code but "
             f"database_codes have {np.asarray(database_codes).shape[1]}; both must be packed "

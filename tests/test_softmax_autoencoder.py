@@ -1,0 +1,482 @@
+"""Tests of SoftmaxAutoEncoderTransformer and the packed Hamming search."""
+
+import os
+import pickle
+
+import keras
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+from sklearn.base import clone
+from sklearn.cluster import KMeans
+from sklearn.feature_extraction.text import CountVectorizer
+from sklearn.metrics import v_measure_score
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import Normalizer
+
+from skaquarium import SoftmaxAutoEncoderTransformer, load
+from skaquarium.layers import TiedDense
+from skaquarium.softmax_autoencoder import build_softmax_autoencoder, hamming_search
+
+N_TOPICS = 3
+
+
+def make_topic_counts(n_docs=90, n_words=30, seed=0):
+    """Documents drawn from 3 topics, each owning 10 words: (CSR counts, topic labels)."""
+    rng = np.random.RandomState(seed)
+    topics = np.arange(n_docs) % N_TOPICS
+    per_topic = n_words // N_TOPICS
+    rows = []
+    for t in topics:
+        probs = np.full(n_words, 0.1 / n_words)
+        probs[t * per_topic : (t + 1) * per_topic] += 0.9 / per_topic
+        rows.append(rng.multinomial(rng.poisson(20) + 5, probs))
+    return sp.csr_matrix(np.array(rows, dtype=np.int64)), topics
+
+
+def make_common_estimator():
+    """A small, fast instance for scikit-learn's parametrize_with_checks."""
+    return SoftmaxAutoEncoderTransformer(
+        n_components=4, hidden_layer_sizes=(8,), epochs=2, batch_size=32, random_state=0
+    )
+
+
+#: Checks of parametrize_with_checks that fail for a legitimate reason.
+EXPECTED_FAILED_CHECKS = {}
+
+
+def small(**params):
+    base = dict(
+        n_components=8,
+        hidden_layer_sizes=(16,),
+        epochs=12,
+        batch_size=30,
+        learning_rate=2e-2,
+        random_state=0,
+    )
+    base.update(params)
+    return SoftmaxAutoEncoderTransformer(**base)
+
+
+@pytest.fixture(scope="module")
+def data():
+    return make_topic_counts()
+
+
+@pytest.fixture(scope="module")
+def fitted(data):
+    X, _ = data
+    return small().fit(X)
+
+
+@pytest.fixture(scope="module")
+def fitted_tanh(data):
+    X, _ = data
+    return small(activation="tanh").fit(X)
+
+
+# -- behaviour ------------------------------------------------------------------------------------
+
+
+def test_codes_shape_range_and_dtype(fitted, fitted_tanh, data):
+    X, _ = data
+    codes = fitted.transform(X)
+    assert codes.shape == (X.shape[0], 8) and codes.dtype == np.float32
+    assert codes.min() >= 0.0 and codes.max() <= 1.0
+    tanh_codes = fitted_tanh.transform(X)
+    assert tanh_codes.min() >= -1.0 and tanh_codes.max() <= 1.0
+    assert fitted.n_features_in_ == X.shape[1] and fitted.n_iter_ == 12
+    assert len(fitted.loss_curve_) == 12 and fitted.loss_curve_[-1] < fitted.loss_curve_[0]
+
+
+def test_binary_codes_are_nearly_binary(fitted, data):
+    X, _ = data
+    codes = fitted.transform(X)
+    assert np.mean((codes < 0.1) | (codes > 0.9)) > 0.8
+
+
+def test_codes_cluster_the_topics(fitted, fitted_tanh, data):
+    X, topics = data
+    for model in (fitted, fitted_tanh):
+        labels = KMeans(N_TOPICS, n_init=10, random_state=0).fit_predict(model.transform(X))
+        assert v_measure_score(topics, labels) > 0.8
+
+
+def test_score_beats_the_unigram_model(fitted, data):
+    X, _ = data
+    p = X.toarray() / X.toarray().sum(axis=1, keepdims=True)
+    unigram = np.asarray(X.sum(axis=0)).ravel() / X.sum()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        kl = np.where(p > 0, p * np.log(p / unigram), 0.0).sum(axis=1)
+    score = fitted.score(X)
+    assert np.isfinite(score) and score <= 0
+    assert score > -kl.mean() + 0.2
+
+
+def test_score_matches_a_dense_computation(fitted, data):
+    X, _ = data
+    q = fitted.inverse_transform(fitted.transform(X))
+    p = X.toarray() / X.toarray().sum(axis=1, keepdims=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        kl = np.where(p > 0, p * np.log(p / q), 0.0).sum(axis=1)
+    assert fitted.score(X) == pytest.approx(-kl.mean(), rel=1e-4)
+
+
+def test_inverse_transform_gives_word_distributions(fitted, data):
+    X, _ = data
+    dist = fitted.inverse_transform(fitted.transform(X[:5]))
+    assert dist.shape == (5, X.shape[1])
+    np.testing.assert_allclose(dist.sum(axis=1), 1.0, rtol=1e-5)
+    assert (dist > 0).all()
+    # A document's own words get more mass than in the other topics' reconstructions.
+    own = dist[0, :10].sum()
+    assert own > 0.5
+    assert fitted.inverse_transform(np.zeros((0, 8))).shape == (0, X.shape[1])
+
+
+def test_sparse_and_dense_inputs_give_the_same_model(data):
+    X, _ = data
+    a = small(epochs=3).fit(X).transform(X)
+    b = small(epochs=3).fit(X.toarray()).transform(X.toarray())
+    np.testing.assert_allclose(a, b, atol=1e-5)
+
+
+def test_sparse_input_is_densified_one_batch_at_a_time(data, monkeypatch):
+    X, _ = data
+    seen = []
+    original = sp.csr_matrix.toarray
+
+    def spy(self, *args, **kwargs):
+        seen.append(self.shape[0])
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(sp.csr_matrix, "toarray", spy)
+    model = small(epochs=1, batch_size=8).fit(X)
+    model.transform(X)
+    model.score(X)
+    assert seen and max(seen) <= 256  # score's batch; fit's targets are 8 rows
+    assert max(seen[: len(seen) // 2]) <= 8
+
+
+def test_same_seed_same_codes(data):
+    X, _ = data
+    a = small(epochs=2).fit(X).transform(X)
+    b = small(epochs=2).fit(X).transform(X)
+    np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("scaling", ["log", "tfidf", "l1", "none"])
+def test_input_scalings(data, scaling):
+    X, _ = data
+    model = small(epochs=2, input_scaling=scaling).fit(X)
+    assert np.isfinite(model.transform(X)).all()
+    assert model.idf_.shape == (X.shape[1],) and (model.idf_ >= 1).all()
+
+
+def test_empty_documents_get_the_code_of_an_all_zero_input(fitted, data):
+    X, _ = data
+    empty = sp.csr_matrix((2, X.shape[1]))
+    codes = fitted.transform(empty)
+    assert np.isfinite(codes).all()
+    zero_code = fitted._split()[0].predict(np.zeros((1, X.shape[1]), "float32"), verbose=0)
+    np.testing.assert_allclose(codes, np.repeat(zero_code, 2, axis=0), atol=1e-6)
+    assert fitted.score(empty) == 0.0
+    # Fitting with empty documents in the data trains without NaN.
+    model = small(epochs=2).fit(sp.vstack([X, empty]).tocsr())
+    assert np.isfinite(model.loss_curve_).all()
+    assert np.isfinite(model.transform(empty)).all()
+
+
+def test_dropout_and_sample_weight(data):
+    X, _ = data
+    model = small(epochs=2, dropout=0.3).fit(X, sample_weight=np.linspace(0.5, 1.5, X.shape[0]))
+    assert np.isfinite(model.loss_curve_).all()
+    with pytest.raises(ValueError, match="sample_weight has 3 entries"):
+        small(epochs=1).fit(X, sample_weight=[1.0, 2.0, 3.0])
+
+
+def test_other_loss_and_early_stopping(data):
+    X, _ = data
+    model = small(epochs=5, loss="categorical_crossentropy", early_stopping=True).fit(X)
+    assert len(model.validation_loss_curve_) == model.n_iter_
+    with pytest.raises(ValueError, match="loss must name a Keras loss.*'nope'"):
+        small(epochs=1, loss="nope").fit(X)
+
+
+def test_warm_start_and_partial_fit_continue_training(data):
+    X, _ = data
+    model = small(epochs=2, warm_start=True).fit(X)
+    model.fit(X)
+    assert model.n_iter_ == 4
+    model.partial_fit(X)
+    assert model.n_iter_ == 5
+
+
+# -- binary codes and retrieval ------------------------------------------------------------------
+
+
+def test_pack_codes_match_the_thresholded_codes(fitted, fitted_tanh, data):
+    X, _ = data
+    packed = fitted.pack_codes(X)
+    assert packed.dtype == np.uint8 and packed.shape == (X.shape[0], 1)
+    bits = np.unpackbits(packed, axis=1)[:, :8]
+    np.testing.assert_array_equal(bits, fitted.transform(X) > 0.5)
+    tanh_bits = np.unpackbits(fitted_tanh.pack_codes(X), axis=1)[:, :8]
+    np.testing.assert_array_equal(tanh_bits, fitted_tanh.transform(X) > 0)
+
+
+def test_hamming_neighbours_share_the_topic(fitted, data):
+    X, topics = data
+    packed = fitted.pack_codes(X)
+    _, idx = hamming_search(packed, packed, n_neighbors=10)
+    precision = (topics[idx[:, 1:]] == topics[:, None]).mean()
+    assert precision > 0.8  # chance is 1/3
+
+
+@pytest.mark.parametrize("n_bits", [5, 32, 64, 100, 200])
+def test_hamming_search_matches_brute_force(n_bits):
+    rng = np.random.RandomState(n_bits)
+    q_bits = rng.randint(0, 2, (13, n_bits)).astype(np.uint8)
+    d_bits = rng.randint(0, 2, (50, n_bits)).astype(np.uint8)
+    dist, idx = hamming_search(np.packbits(q_bits, 1), np.packbits(d_bits, 1), n_neighbors=7)
+    full = (q_bits[:, None, :] != d_bits[None]).sum(-1)
+    expected_idx = np.argsort(full, axis=1, kind="stable")[:, :7]  # ties by database position
+    np.testing.assert_array_equal(idx, expected_idx)
+    np.testing.assert_array_equal(dist, np.take_along_axis(full, expected_idx, 1))
+    # Chunked queries give the same answer.
+    dist2, idx2 = hamming_search(
+        np.packbits(q_bits, 1), np.packbits(d_bits, 1), n_neighbors=7, chunk_size=4
+    )
+    np.testing.assert_array_equal(idx2, idx)
+    np.testing.assert_array_equal(dist2, dist)
+
+
+def test_hamming_search_errors():
+    codes = np.packbits(np.eye(8, dtype=np.uint8), axis=1)
+    with pytest.raises(ValueError, match=r"n_neighbors must be an integer in \[1, n_database=8\]"):
+        hamming_search(codes, codes, n_neighbors=9)
+    with pytest.raises(ValueError, match="query_codes must be packed codes.*float64"):
+        hamming_search(codes.astype(float), codes)
+    with pytest.raises(ValueError, match="same length"):
+        hamming_search(np.zeros((2, 2), np.uint8), codes)
+    dist, idx = hamming_search(codes, codes, n_neighbors=8)
+    assert dist.shape == idx.shape == (8, 8)
+
+
+# -- topics ---------------------------------------------------------------------------------------
+
+
+def test_topics_read_the_decoder_kernel(data):
+    X, _ = data
+    model = small(hidden_layer_sizes=(), epochs=3).fit(X)
+    names = np.array([f"w{i}" for i in range(X.shape[1])])
+    topics = model.topics(names, n_words=4)
+    assert topics.shape == (8, 4) and topics.dtype == object
+    kernel = model.model_.get_layer("decoder").kernel.numpy()
+    np.testing.assert_array_equal(topics, names[np.argsort(-kernel, axis=1, kind="stable")[:, :4]])
+
+
+def test_topics_name_the_planted_topic_words(fitted, data):
+    X, _ = data
+    names = np.array([f"t{i // 10}_{i % 10}" for i in range(X.shape[1])])
+    topics = fitted.topics(names, n_words=3)
+    # Each unit's top words come from one planted topic mostly; every topic is some unit's.
+    owners = np.array([[int(w[1]) for w in row] for row in topics])
+    purity = np.mean([np.bincount(row, minlength=3).max() / 3 for row in owners])
+    assert purity > 0.6
+    assert set(np.unique(owners[:, 0])) == {0, 1, 2}
+
+
+def test_topics_default_names_and_errors(fitted):
+    assert fitted.topics(n_words=2)[0, 0].startswith("x")
+    with pytest.raises(ValueError, match="feature_names must list the 30 words.*got 3"):
+        fitted.topics(["a", "b", "c"])
+    with pytest.raises(ValueError, match="n_words must be an integer"):
+        fitted.topics(n_words=0)
+
+
+# -- tied weights ---------------------------------------------------------------------------------
+
+
+def test_tied_weights_share_one_kernel_and_round_trip(data, tmp_path):
+    X, topics = data
+    model = small(tied_weights=True).fit(X)
+    untied = small(epochs=1).fit(X)
+    assert model.model_.count_params() < untied.model_.count_params()
+    kernels = [w for w in model.model_.weights if w.name == "kernel"]
+    assert len(kernels) == 2  # encoder_0 and code, each used by encoder and decoder
+    labels = KMeans(N_TOPICS, n_init=10, random_state=0).fit_predict(model.transform(X))
+    assert v_measure_score(topics, labels) > 0.6
+    # The Keras graph round-trips in safe mode with identical outputs.
+    path = str(tmp_path / "tied.keras")
+    model.model_.save(path)
+    reloaded = keras.saving.load_model(path, safe_mode=True)
+    x = keras.ops.convert_to_tensor(np.log1p(X[:5].toarray()).astype("float32"))
+    np.testing.assert_allclose(reloaded(x), model.model_(x), rtol=1e-6, atol=1e-7)
+    # So does the estimator.
+    est_path = model.save(str(tmp_path / "tied.skaq"))
+    np.testing.assert_array_equal(load(est_path).transform(X), model.transform(X))
+
+
+def test_tied_dense_layer_config_round_trip():
+    layer = TiedDense(3, activation="relu", transpose_activation="softmax", name="t")
+    clone_ = TiedDense.from_config(layer.get_config())
+    assert clone_.get_config() == layer.get_config()
+
+
+def test_graph_builder_without_hidden_layers():
+    model = build_softmax_autoencoder(12, 3, code_activation="tanh", output_bias=np.zeros(12))
+    assert [layer.name for layer in model.layers][1:] == ["code", "code_activation", "decoder"]
+    out = model(keras.ops.convert_to_tensor(np.ones((2, 12), "float32")))
+    np.testing.assert_allclose(np.asarray(out).sum(axis=1), 1.0, rtol=1e-5)
+
+
+# -- scikit-learn integration ---------------------------------------------------------------------
+
+
+def test_feature_names_and_pandas_output(fitted, data):
+    X, _ = data
+    names = fitted.get_feature_names_out()
+    assert names.tolist() == [f"softmaxautoencodertransformer{i}" for i in range(8)]
+    model = clone(fitted).set_params(epochs=1).set_output(transform="pandas")
+    frame = model.fit_transform(X.toarray())
+    assert isinstance(frame, pd.DataFrame) and frame.columns.tolist() == names.tolist()
+    assert isinstance(model.transform(X), pd.DataFrame)
+
+
+def test_pipeline_with_count_vectorizer_and_kmeans():
+    rng = np.random.RandomState(0)
+    vocab = [["ball", "goal", "team", "match"], ["stock", "market", "bank", "price"]]
+    docs, labels = [], []
+    for i in range(40):
+        words = vocab[i % 2]
+        docs.append(" ".join(rng.choice(words, size=12)))
+        labels.append(i % 2)
+    pipe = Pipeline(
+        [
+            ("counts", CountVectorizer()),
+            ("codes", small(epochs=20, n_components=4, hidden_layer_sizes=(8,))),
+            ("kmeans", KMeans(2, n_init=10, random_state=0)),
+        ]
+    )
+    assigned = pipe.fit_predict(docs)
+    assert v_measure_score(labels, assigned) == pytest.approx(1.0)
+
+
+def test_grid_search_chooses_with_score_and_no_labels(data):
+    X, _ = data
+    search = GridSearchCV(small(epochs=5), {"n_components": [1, 8]}, cv=2).fit(X)
+    assert search.best_params_ == {"n_components": 8}
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+
+
+def test_clone_pickle_and_save_load(fitted, data, tmp_path):
+    X, _ = data
+    codes = fitted.transform(X)
+    assert clone(fitted).get_params() == fitted.get_params()
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(fitted)).transform(X), codes)
+    path = fitted.save(os.path.join(tmp_path, "model.skaq"))
+    loaded = SoftmaxAutoEncoderTransformer.load(path)
+    np.testing.assert_array_equal(loaded.transform(X), codes)
+    np.testing.assert_allclose(loaded.score(X), fitted.score(X), rtol=1e-6)
+    np.testing.assert_array_equal(loaded.topics(n_words=3), fitted.topics(n_words=3))
+
+
+# -- errors ---------------------------------------------------------------------------------------
+
+
+def test_invalid_inputs_raise_value_errors(fitted, data):
+    X, _ = data
+    dense = X.toarray().astype(float)
+    negative = dense.copy()
+    negative[0, 0] = -1
+    with pytest.raises(ValueError, match="Negative values.*word counts"):
+        small(epochs=1).fit(negative)
+    with pytest.raises(ValueError, match="Negative values"):
+        fitted.transform(sp.csr_matrix(negative))
+    nan = dense.copy()
+    nan[1, 2] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        fitted.transform(nan)
+    inf = dense.copy()
+    inf[1, 2] = np.inf
+    with pytest.raises(ValueError, match="infinity"):
+        small(epochs=1).fit(sp.csr_matrix(inf))
+    with pytest.raises(ValueError, match="numeric matrix of word counts.*CountVectorizer"):
+        fitted.transform(["some text", "more text"])
+    with pytest.raises(ValueError, match="numeric matrix of word counts"):
+        fitted.transform(np.array([["a"] * 30]))
+    with pytest.raises(ValueError, match="X has 29 features.*expecting 30 features"):
+        fitted.transform(X[:, :29])
+    with pytest.raises(ValueError, match=r"Codes must have shape \(n_samples, n_components=8\)"):
+        fitted.inverse_transform(np.zeros((2, 3)))
+    with pytest.raises(ValueError, match="NaN"):
+        fitted.inverse_transform(np.full((1, 8), np.nan))
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"activation": "relu"}, "'activation' parameter"),
+        ({"n_components": 0}, "'n_components' parameter"),
+        ({"input_scaling": "bm25"}, "'input_scaling' parameter"),
+        ({"dropout": 1.0}, "'dropout' parameter"),
+        ({"alpha": 0}, "'alpha' parameter"),
+        ({"hidden_layer_sizes": (8, 0)}, "hidden_layer_sizes must be a sequence of positive"),
+    ],
+)
+def test_invalid_parameters(data, params, match):
+    X, _ = data
+    with pytest.raises(ValueError, match=match):
+        small(epochs=1, **params).fit(X)
+
+
+def test_unfitted_raises():
+    from sklearn.exceptions import NotFittedError
+
+    model = small()
+    for method in (model.transform, model.score, model.pack_codes):
+        with pytest.raises(NotFittedError):
+            method(np.ones((2, 3)))
+    with pytest.raises(NotFittedError):
+        model.get_feature_names_out()
+
+
+# -- real data ------------------------------------------------------------------------------------
+
+
+@pytest.mark.realdata
+def test_20newsgroups_codes_cluster_far_better_than_chance():
+    from sklearn.datasets import fetch_20newsgroups
+
+    categories = ["comp.graphics", "rec.sport.hockey", "sci.med", "talk.politics.guns"]
+    try:
+        news = fetch_20newsgroups(
+            subset="train",
+            categories=categories,
+            remove=("headers", "footers", "quotes"),
+            download_if_missing=False,
+        )
+    except OSError:
+        pytest.skip("20 Newsgroups is not in SCIKIT_LEARN_DATA")
+    docs, labels = news.data[:800], news.target[:800]
+    pipe = make_pipeline(
+        CountVectorizer(stop_words="english", min_df=3, max_df=0.5),
+        SoftmaxAutoEncoderTransformer(
+            n_components=32, hidden_layer_sizes=(128,), epochs=15, batch_size=64, random_state=0
+        ),
+        Normalizer(),
+        KMeans(4, n_init=10, random_state=0),
+    )
+    assigned = pipe.fit_predict(docs)
+    score = v_measure_score(labels, assigned)
+    shuffled = v_measure_score(np.random.RandomState(0).permutation(labels), assigned)
+    assert shuffled < 0.02
+    assert score > 0.4
+    # Binary retrieval: a document's 10 Hamming neighbours mostly share its newsgroup.
+    counts = pipe[0].transform(docs)
+    packed = pipe[1].pack_codes(counts)
+    _, idx = hamming_search(packed, packed, n_neighbors=11)
+    assert (labels[idx[:, 1:]] == labels[:, None]).mean() > 0.5  # chance is about 0.25
