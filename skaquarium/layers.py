@@ -10,7 +10,7 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-__all__ = ["BinarySigmoid", "AttentionPooling", "TiedDense"]
+__all__ = ["BinarySigmoid", "AttentionPooling", "FoldSentences", "UnfoldSentences", "TiedDense"]
 
 
 @keras.saving.register_keras_serializable(package="skaquarium")
@@ -124,6 +124,77 @@ class AttentionPooling(keras.layers.Layer):
         config = super().get_config()
         config.update({"units": self.units, "return_attention": self.return_attention})
         return config
+
+
+@keras.saving.register_keras_serializable(package="skaquarium")
+class FoldSentences(keras.layers.Layer):
+    """Merge the document and sentence axes: ``(batch, sentences, words, ...)`` to
+    ``(batch * sentences, words, ...)``, so that a word-level layer runs over every sentence.
+
+    Parameters
+    ----------
+    **kwargs
+        Passed to :class:`keras.layers.Layer`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skaquarium.layers import FoldSentences
+    >>> FoldSentences()(np.zeros((2, 3, 4), dtype="int32")).shape
+    TensorShape([6, 4])
+    """
+
+    def call(self, inputs):
+        shape = ops.shape(inputs)
+        return ops.reshape(inputs, (-1, *shape[2:]))
+
+    def compute_output_shape(self, input_shape):
+        first = None
+        if input_shape[0] is not None and input_shape[1] is not None:
+            first = input_shape[0] * input_shape[1]
+        return (first, *input_shape[2:])
+
+
+@keras.saving.register_keras_serializable(package="skaquarium")
+class UnfoldSentences(keras.layers.Layer):
+    """Undo :class:`FoldSentences`: ``[values, ids]`` to values of shape ``(batch, sentences, ...)``.
+
+    ``values`` has shape ``(batch * sentences, ...)`` and ``ids`` is the ``(batch, sentences,
+    words)`` id tensor that was folded (0 is padding). The output's mask marks the sentences that
+    hold at least one non-padding id, so an all-padding sentence is masked at the sentence level.
+
+    Parameters
+    ----------
+    **kwargs
+        Passed to :class:`keras.layers.Layer`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skaquarium.layers import UnfoldSentences
+    >>> ids = np.array([[[3, 4], [0, 0]]], dtype="int32")
+    >>> layer = UnfoldSentences()
+    >>> layer([np.ones((2, 5), dtype="float32"), ids]).shape
+    TensorShape([1, 2, 5])
+    >>> np.asarray(layer.compute_mask([None, ids])).tolist()
+    [[True, False]]
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = True
+
+    def call(self, inputs):
+        values, ids = inputs
+        shape = ops.shape(ids)
+        return ops.reshape(values, (shape[0], shape[1], *ops.shape(values)[1:]))
+
+    def compute_mask(self, inputs, mask=None):
+        return ops.any(ops.not_equal(inputs[1], 0), axis=-1)
+
+    def compute_output_shape(self, input_shape):
+        values_shape, ids_shape = input_shape
+        return (ids_shape[0], ids_shape[1], *values_shape[1:])
 
 
 @keras.saving.register_keras_serializable(package="skaquarium")

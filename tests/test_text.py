@@ -1,0 +1,128 @@
+"""Tests of HierarchicalTokenizer: splitting, vocabulary, shapes, truncation, errors."""
+
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer
+
+from skaquarium.text import OOV_ID, PAD_ID, HierarchicalTokenizer
+
+DOCS = [
+    "The cat sat on the mat. The dog barked!",
+    "Is it raining? Yes.\nBring an umbrella<br />please",
+    "the cat and the dog",
+]
+
+
+def test_sentence_and_word_splitting_lowercases_and_drops_empty_sentences():
+    tok = HierarchicalTokenizer()
+    assert tok.fit(DOCS).tokenize(DOCS, truncate=False) == [
+        [["the", "cat", "sat", "on", "the", "mat"], ["the", "dog", "barked"]],
+        [["is", "it", "raining"], ["yes"], ["bring", "an", "umbrella"], ["please"]],
+        [["the", "cat", "and", "the", "dog"]],
+    ]
+    assert tok.tokenize(["... !!! Hello, World's end."]) == [[["hello", "world's", "end"]]]
+
+
+def test_vocabulary_ids_by_document_frequency_with_padding_and_oov():
+    tok = HierarchicalTokenizer().fit(DOCS)
+    vocab = tok.vocabulary_
+    assert min(vocab.values()) == 2 and tok.vocabulary_size_ == len(vocab) + 2
+    assert sorted(vocab.values()) == list(range(2, len(vocab) + 2))
+    # "the", "cat", "dog" are in 2 documents: the lowest ids, alphabetical among equals.
+    assert [vocab["cat"], vocab["dog"], vocab["the"]] == [2, 3, 4]
+    words = tok.get_vocabulary()
+    assert words[PAD_ID] == "" and words[OOV_ID] == "[UNK]" and words[vocab["mat"]] == "mat"
+
+
+def test_min_df_and_max_features_limit_the_vocabulary():
+    assert set(HierarchicalTokenizer(min_df=2).fit(DOCS).vocabulary_) == {"the", "cat", "dog"}
+    assert list(HierarchicalTokenizer(max_features=2).fit(DOCS).vocabulary_) == ["cat", "dog"]
+
+
+def test_transform_shape_padding_oov_and_alignment_with_tokenize():
+    tok = HierarchicalTokenizer(max_sentences=3, max_words=4).fit(DOCS)
+    new = ["The zebra sat. ", "", "Cat!"]
+    ids = tok.transform(new)
+    assert ids.shape == (3, 3, 4) and ids.dtype == np.int32
+    assert ids[0, 0].tolist() == [tok.vocabulary_["the"], OOV_ID, tok.vocabulary_["sat"], 0]
+    assert not ids[0, 1:].any()
+    assert not ids[1].any()  # an empty document is all padding
+    for doc_ids, doc_words in zip(ids, tok.tokenize(new)):
+        for sentence_ids, words in zip(doc_ids, doc_words):
+            assert np.count_nonzero(sentence_ids) == len(words)
+
+
+def test_truncation_keeps_the_beginning():
+    tok = HierarchicalTokenizer(max_sentences=1, max_words=2).fit(DOCS)
+    assert tok.tokenize(DOCS[:1]) == [[["the", "cat"]]]
+    assert tok.transform(DOCS[:1]).shape == (1, 1, 2)
+    assert len(tok.tokenize(DOCS[:1], truncate=False)[0]) == 2
+
+
+def test_default_limits_come_from_the_length_percentile():
+    docs = ["w. " * n for n in range(1, 21)] + ["a b c d e f g h i j"]
+    tok = HierarchicalTokenizer().fit(docs)
+    counts = [len(d) for d in tok.tokenize(docs, truncate=False)]
+    assert tok.max_sentences_ == int(np.ceil(np.percentile(counts, 95)))
+    assert tok.max_words_ == 1  # 95% of the sentences have one word
+    assert HierarchicalTokenizer(percentile=100).fit(docs).max_words_ == 10
+
+
+def test_accepts_arrays_and_series_and_works_in_a_pipeline():
+    tok = HierarchicalTokenizer().fit(np.array(DOCS, dtype=object))
+    expected = tok.transform(DOCS)
+    np.testing.assert_array_equal(tok.transform(pd.Series(DOCS)), expected)
+    pipe = make_pipeline(HierarchicalTokenizer(), FunctionTransformer(lambda a: a.sum(axis=2)))
+    assert pipe.fit_transform(DOCS).shape == expected.shape[:2]
+
+
+@pytest.mark.parametrize(
+    "X, match",
+    [
+        (["ok", None], r"X\[1\] is None"),
+        (["ok", 3], r"X\[1\] is 3 of type int"),
+        ([], "X is empty"),
+        ("one string", "single string"),
+        (np.array([["a", "b"]]), "1-D"),
+    ],
+)
+def test_invalid_documents_raise_value_error_naming_the_problem(X, match):
+    with pytest.raises(ValueError, match=match):
+        HierarchicalTokenizer().fit(X)
+    fitted = HierarchicalTokenizer().fit(DOCS)
+    with pytest.raises(ValueError, match=match):
+        fitted.transform(X)
+
+
+def test_invalid_parameters_are_rejected_at_fit():
+    with pytest.raises(ValueError, match="min_df"):
+        HierarchicalTokenizer(min_df=0).fit(DOCS)
+    with pytest.raises(ValueError, match="max_sentences"):
+        HierarchicalTokenizer(max_sentences=0).fit(DOCS)
+
+
+def test_unfitted_transform_raises_and_empty_strings_fit():
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError):
+        HierarchicalTokenizer().transform(DOCS)
+    tok = HierarchicalTokenizer().fit(["", ""])
+    assert tok.vocabulary_ == {} and tok.transform(["", "x"]).shape == (2, 1, 1)
+    assert tok.transform(["x"])[0, 0, 0] == OOV_ID
+
+
+def test_clone_and_pickle_round_trip():
+    tok = HierarchicalTokenizer(min_df=1, max_words=3).fit(DOCS)
+    assert clone(tok).get_params() == tok.get_params()
+    again = pickle.loads(pickle.dumps(tok))
+    np.testing.assert_array_equal(again.transform(DOCS), tok.transform(DOCS))
+
+
+def test_tags_declare_text_input():
+    tags = HierarchicalTokenizer().__sklearn_tags__()
+    assert tags.input_tags.string and not tags.input_tags.two_d_array
