@@ -1,0 +1,995 @@
+"""Deep dual-network matrix factorisation: :class:`DualMFRegressor` and its graph builder.
+
+A row tower and a column tower each turn one side of the rating matrix into a latent vector, after
+"Collaborative Deep Embedding via Dual Networks" (Xiong et al., 2017). A rating is predicted as the
+dot product of the two latent vectors plus a row bias, a column bias and the global mean. Because
+each side is encoded on its own, the towers run once per id after training and prediction and
+recommendation become NumPy gathers and dot products.
+
+The module is laid out as: the Keras graph (a plain function of plain arguments), then the
+estimator that maps its parameters onto that function.
+"""
+
+from __future__ import annotations
+
+import warnings
+from numbers import Integral, Real
+
+import keras
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import RegressorMixin
+from sklearn.utils._param_validation import Interval
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ._base import BatchSequence, FitData, SkaquariumEstimator
+
+__all__ = ["DualMFRegressor", "UnknownIdWarning", "build_dual_mf_graph", "build_tower_encoder"]
+
+_ACTIVATIONS = {"relu", "sigmoid", "tanh", "elu", "selu", "gelu", "swish", "linear"}
+
+
+# -- graph ---------------------------------------------------------------------------------------
+
+
+def build_tower_encoder(
+    name,
+    *,
+    id_width,
+    feature_dim=0,
+    history_dim=0,
+    layers=(),
+    n_components=32,
+    l2=0.0,
+    dropout=0.0,
+    history_dropout=0.0,
+):
+    """One side's encoder: ``(id vector[, features][, history]) -> (latent[, side bias])``.
+
+    Each input is mapped to ``id_width`` units and the maps are summed, which is a dense layer
+    over the concatenation of the one-hot id, the features and the history. The sum goes through
+    the activation of the first hidden layer, the other hidden layers and a final linear layer to
+    ``n_components``; without hidden layers the sum is the latent vector itself. The id vector is
+    an input (looked up by the training graph) so that ids unseen in training can be encoded with
+    a zero id vector.
+
+    Parameters
+    ----------
+    name : {"row", "col"}
+        Prefix of the layer names.
+    id_width : int
+        Width of the id vector: the first hidden layer's size, else ``n_components``.
+    feature_dim, history_dim : int, default=0
+        Widths of the side-feature and rating-history inputs; 0 leaves the input out.
+    layers : sequence of (int, str)
+        Hidden layers as (units, activation).
+    n_components : int, default=32
+        Size of the latent vector.
+    l2 : float, default=0.0
+        L2 penalty of every kernel.
+    dropout : float, default=0.0
+        Dropout after every hidden layer.
+    history_dropout : float, default=0.0
+        Dropout on the history input (entries of the rating vector are dropped while training).
+
+    Returns
+    -------
+    encoder : keras.Model
+        Outputs the latent vector and, when there are side inputs, a side bias of shape
+        ``(batch, 1)`` (a linear function of the side inputs).
+    """
+    reg = keras.regularizers.L2(l2) if l2 > 0 else None
+    id_vector = keras.Input((id_width,), name=f"{name}_id_vector")
+    inputs, parts, side = [id_vector], [id_vector], []
+    if feature_dim:
+        feats = keras.Input((feature_dim,), name=f"{name}_features")
+        inputs.append(feats)
+        parts.append(
+            keras.layers.Dense(id_width, kernel_regularizer=reg, name=f"{name}_feature_embedding")(
+                feats
+            )
+        )
+        side.append(feats)
+    if history_dim:
+        hist = keras.Input((history_dim,), name=f"{name}_history")
+        inputs.append(hist)
+        dropped = keras.layers.Dropout(history_dropout, name=f"{name}_history_dropout")(hist)
+        parts.append(
+            keras.layers.Dense(id_width, kernel_regularizer=reg, name=f"{name}_history_embedding")(
+                dropped
+            )
+        )
+        side.append(dropped)
+    z = parts[0] if len(parts) == 1 else keras.layers.Add(name=f"{name}_sum")(parts)
+    if layers:
+        z = keras.layers.Activation(layers[0][1], name=f"{name}_hidden_0")(z)
+        if dropout > 0:
+            z = keras.layers.Dropout(dropout, name=f"{name}_dropout_0")(z)
+        for i, (units, activation) in enumerate(layers[1:], start=1):
+            z = keras.layers.Dense(
+                units, activation=activation, kernel_regularizer=reg, name=f"{name}_hidden_{i}"
+            )(z)
+            if dropout > 0:
+                z = keras.layers.Dropout(dropout, name=f"{name}_dropout_{i}")(z)
+        z = keras.layers.Dense(n_components, kernel_regularizer=reg, name=f"{name}_latent")(z)
+    outputs = [z]
+    if side:
+        side_in = side[0] if len(side) == 1 else keras.layers.Concatenate()(side)
+        outputs.append(
+            keras.layers.Dense(1, kernel_regularizer=reg, name=f"{name}_side_bias")(side_in)
+        )
+    return keras.Model(inputs, outputs, name=f"{name}_encoder")
+
+
+def build_dual_mf_graph(
+    n_rows,
+    n_cols,
+    *,
+    n_components=32,
+    row_layers=(),
+    col_layers=(),
+    row_feature_dim=0,
+    col_feature_dim=0,
+    row_history_dim=0,
+    col_history_dim=0,
+    l2=0.0,
+    dropout=0.0,
+    history_dropout=0.0,
+):
+    """The dual network: two towers, a dot product and two biases.
+
+    Parameters
+    ----------
+    n_rows, n_cols : int
+        Number of row and column ids (sizes of the id embeddings).
+    n_components : int, default=32
+        Size of the latent vectors.
+    row_layers, col_layers : sequence of (int, str), default=()
+        Hidden layers of each tower as (units, activation).
+    row_feature_dim, col_feature_dim : int, default=0
+        Widths of the side-feature inputs; 0 leaves them out.
+    row_history_dim, col_history_dim : int, default=0
+        Widths of the rating-history inputs; 0 leaves them out.
+    l2 : float, default=0.0
+        L2 penalty of the embeddings and kernels.
+    dropout : float, default=0.0
+        Dropout after every hidden layer.
+    history_dropout : float, default=0.0
+        Dropout on the history inputs.
+
+    Returns
+    -------
+    model : keras.Model
+        Inputs ``row_index``, ``col_index`` (int), then for each side its features and history
+        where present; output the centred rating, shape ``(batch, 1)``. The towers are the nested
+        models ``row_encoder`` and ``col_encoder``, the id tables the layers ``row_embedding``,
+        ``row_bias``, ``col_embedding`` and ``col_bias``.
+    """
+    reg = keras.regularizers.L2(l2) if l2 > 0 else None
+    inputs, latents, biases = [], [], []
+    for name, n_ids, layers, feature_dim, history_dim in (
+        ("row", n_rows, row_layers, row_feature_dim, row_history_dim),
+        ("col", n_cols, col_layers, col_feature_dim, col_history_dim),
+    ):
+        id_width = layers[0][0] if layers else n_components
+        encoder = build_tower_encoder(
+            name,
+            id_width=id_width,
+            feature_dim=feature_dim,
+            history_dim=history_dim,
+            layers=layers,
+            n_components=n_components,
+            l2=l2,
+            dropout=dropout,
+            history_dropout=history_dropout,
+        )
+        index = keras.Input((), dtype="int32", name=f"{name}_index")
+        inputs.append(index)
+        id_vector = keras.layers.Embedding(
+            n_ids,
+            id_width,
+            embeddings_initializer=keras.initializers.RandomNormal(stddev=0.05),
+            embeddings_regularizer=reg,
+            name=f"{name}_embedding",
+        )(index)
+        side = []
+        if feature_dim:
+            side.append(keras.Input((feature_dim,), name=f"{name}_features"))
+        if history_dim:
+            side.append(keras.Input((history_dim,), name=f"{name}_history"))
+        inputs.extend(side)
+        out = encoder([id_vector, *side])
+        out = out if isinstance(out, (list, tuple)) else [out]
+        latents.append(out[0])
+        biases.append(
+            keras.layers.Embedding(n_ids, 1, embeddings_initializer="zeros", name=f"{name}_bias")(
+                index
+            )
+        )
+        biases.extend(out[1:])
+    dot = keras.layers.Dot(axes=1, name="dot")(latents)
+    output = keras.layers.Add(name="rating")([dot, *biases])
+    return keras.Model(inputs, output, name="dual_mf")
+
+
+# -- estimator -----------------------------------------------------------------------------------
+
+
+class UnknownIdWarning(UserWarning):
+    """Warned by :meth:`DualMFRegressor.predict` when it meets ids not seen in ``fit``."""
+
+
+def _as_ids(values, what):
+    """One column of ids as a NumPy array of a single comparable kind."""
+    values = np.asarray(values)
+    if values.dtype.kind == "O":
+        items = values.tolist()
+        if all(isinstance(v, str) for v in items):
+            values = np.asarray(items, dtype=str)
+        elif all(isinstance(v, (Integral, np.integer)) and not isinstance(v, bool) for v in items):
+            values = np.asarray(items, dtype=np.int64)
+        elif all(isinstance(v, (Real, np.floating)) and not isinstance(v, bool) for v in items):
+            values = np.asarray(items, dtype=np.float64)
+        else:
+            kinds = sorted({type(v).__name__ for v in items})
+            raise ValueError(
+                f"{what} mixes id types {kinds}; ids must be all integers, all floats or all "
+                "strings."
+            )
+    return values
+
+
+def _lookup(known, sorter, values):
+    """Position of each of ``values`` in ``known`` (-1 where absent)."""
+    if len(known) == 0 or len(values) == 0:
+        return np.full(len(values), -1, dtype=np.int64)
+    try:
+        pos = np.searchsorted(known, values, sorter=sorter)
+    except (TypeError, ValueError):  # ids of another kind (strings vs numbers): all unknown
+        return np.full(len(values), -1, dtype=np.int64)
+    pos = np.minimum(pos, len(known) - 1)
+    index = sorter[pos]
+    found = known[index] == values
+    return np.where(found, index, -1).astype(np.int64)
+
+
+def _parse_layers(layers, name):
+    """``row_layers``/``col_layers`` as a tuple of (units, activation)."""
+    parsed = []
+    for spec in layers:
+        if isinstance(spec, (Integral, np.integer)) and not isinstance(spec, bool):
+            units, activation = int(spec), "relu"
+        elif (
+            isinstance(spec, (tuple, list))
+            and len(spec) == 2
+            and isinstance(spec[0], (Integral, np.integer))
+            and isinstance(spec[1], str)
+        ):
+            units, activation = int(spec[0]), spec[1]
+        else:
+            raise ValueError(
+                f"{name} must be a sequence of layer sizes or (size, activation) pairs; got the "
+                f"entry {spec!r}."
+            )
+        if units < 1 or activation not in _ACTIVATIONS:
+            raise ValueError(
+                f"{name} entries need a size >= 1 and an activation in {sorted(_ACTIVATIONS)}; "
+                f"got {spec!r}."
+            )
+        parsed.append((units, activation))
+    return tuple(parsed)
+
+
+def _ratings_matrix(rows, cols, values, shape):
+    """CSR matrix of ratings; repeated (row, col) pairs are averaged; explicit zeros are kept."""
+    keys = rows.astype(np.int64) * shape[1] + cols
+    unique, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
+    sums = np.bincount(inverse, weights=values, minlength=len(unique))
+    matrix = sp.csr_matrix(
+        ((sums / counts).astype(np.float32), (unique // shape[1], unique % shape[1])),
+        shape=shape,
+    )
+    matrix.has_canonical_format = True
+    return matrix
+
+
+class DualMFRegressor(RegressorMixin, SkaquariumEstimator):
+    """Deep dual-network matrix factorisation of a rating matrix (a scikit-learn regressor).
+
+    ``X`` holds (row id, column id) pairs, e.g. (user, item), and ``y`` their ratings. A row
+    tower and a column tower each encode one side into a latent vector of ``n_components``; the
+    predicted rating is their dot product plus a row bias, a column bias and the global mean,
+    clipped to the range of ratings seen in ``fit``. Each tower sums an id embedding, optionally
+    an embedding of the id's side features and optionally an embedding of the id's own rating
+    history (its sparse vector of training ratings, centred on the global mean, as the user
+    network of Xiong et al. and I-AutoRec do), then applies its hidden layers.
+
+    While training, the rating being predicted is removed from both histories of its sample, so
+    the model learns to predict a rating from the *other* ratings. After ``fit`` both towers run
+    once over every known id; ``predict`` and :meth:`recommend` then only gather and multiply
+    the cached vectors. Ids never seen in ``fit`` are encoded from their side features (with a
+    zero id embedding and an empty history); :meth:`fold_in` adds ratings that arrive later
+    without retraining.
+
+    Parameters
+    ----------
+    n_components : int, default=64
+        Size of the latent vectors.
+    row_layers, col_layers : tuple, default=()
+        Hidden layers of the row and column towers: a sequence of sizes (ReLU) or of
+        ``(size, activation)`` pairs, e.g. ``((500, "sigmoid"),)``. Empty: the summed
+        embeddings are the latent vector (a linear tower).
+    row_history, col_history : bool, default=True
+        Feed each id's rating history into its tower.
+    l2 : float, default=1e-5
+        L2 penalty of every embedding and kernel, added to the loss at every batch.
+    dropout : float, default=0.0
+        Dropout rate after every hidden layer.
+    history_dropout : float, default=0.5
+        Dropout rate of the history inputs while training (entries of a history are hidden at
+        random, as in denoising autoencoders).
+    epochs : int, default=40
+        Maximum number of passes over the ratings.
+    batch_size : int, default=512
+        Ratings per gradient step.
+    learning_rate : float, default=1e-3
+        Step size of the optimizer.
+    optimizer : {"adam", "adamw", "rmsprop", "sgd", "adagrad"}, default="adam"
+        Keras optimizer.
+    early_stopping : bool, default=True
+        Hold out ``validation_fraction`` of the ratings and stop when their loss has not improved
+        for ``n_iter_no_change`` epochs, restoring the best weights.
+    validation_fraction : float, default=0.1
+        Share of ratings held out for early stopping.
+    n_iter_no_change : int, default=3
+        Patience of early stopping, in epochs.
+    warm_start : bool, default=False
+        Continue training the current model on the next ``fit`` (the ids must be known).
+    random_state : int, RandomState instance or None, default=None
+        Seed of initialisation, shuffling and dropout; an int gives reproducible fits on CPU.
+    verbose : int or bool, default=0
+        Keras progress bar per epoch when 1.
+
+    Attributes
+    ----------
+    row_ids_, col_ids_ : ndarray
+        The known ids: those of ``fit`` (sorted), followed by those added by :meth:`fold_in`.
+        Position ``i`` indexes ``row_embeddings_[i]``, ``row_bias_[i]`` and row ``i`` of
+        ``ratings_``.
+    ratings_ : scipy.sparse.csr_matrix of shape (n_row_ids, n_col_ids)
+        The ratings seen in ``fit`` and :meth:`fold_in` (the histories and the seen items).
+    global_mean_ : float
+        Mean training rating.
+    rating_range_ : tuple of float
+        (min, max) of the training ratings; predictions are clipped to it.
+    row_embeddings_, col_embeddings_ : ndarray of shape (n_ids, n_components)
+        The towers' latent vectors of every known id.
+    row_bias_, col_bias_ : ndarray of shape (n_ids,)
+        Their biases (id bias plus the side-input bias).
+    row_features_, col_features_ : csr_matrix, ndarray or None
+        Side features given to ``fit``, as float32, one row per id of ``row_feature_ids_`` /
+        ``col_feature_ids_`` (sorted).
+    row_feature_ids_, col_feature_ids_ : ndarray or None
+        The ids the feature rows describe.
+    n_features_in_ : int
+        Always 2.
+    feature_names_in_ : ndarray of str
+        Column names of ``X`` when it was a DataFrame with string column names.
+    history_, loss_curve_, n_iter_, validation_loss_curve_, best_validation_loss_
+        Training curves (see :class:`~skaquarium._base.SkaquariumEstimator`).
+    model_ : keras.Model
+        The trained dual network.
+
+    See Also
+    --------
+    surprise.SVD, surprise.SVDpp : classical matrix factorisation baselines.
+
+    Notes
+    -----
+    Side features are ``fit`` parameters (``fit(X, y, row_features=..., col_features=...)``),
+    like ``sample_weight``, so that the estimator's parameters stay small for ``clone`` and
+    ``GridSearchCV``; they are kept as fitted attributes for predicting new ids. A feature
+    source is either a DataFrame indexed by id (sparse DataFrames stay sparse) or an array /
+    sparse matrix whose row ``k`` describes the integer id ``k``. Pass them to
+    ``GridSearchCV.fit`` as keyword arguments; they are then forwarded to every fit (as long as
+    the number of feature rows differs from the number of ratings, which scikit-learn would
+    otherwise split like the samples).
+
+    References
+    ----------
+    Y. Xiong, D. Lin, H. Niu, J. Cheng and Z. Li. Collaborative Deep Embedding via Dual Networks.
+    2017. https://openreview.net/forum?id=r1w7Jdqxl
+
+    S. Sedhain, A. K. Menon, S. Sanner and L. Xie. AutoRec: Autoencoders Meet Collaborative
+    Filtering. WWW 2015.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skaquarium import DualMFRegressor
+    >>> rng = np.random.RandomState(0)
+    >>> users, items = rng.randint(0, 30, 600), rng.randint(0, 20, 600)
+    >>> ratings = np.clip(np.round(3 + np.sin(users) * np.cos(items) * 2), 1, 5)
+    >>> X = np.column_stack([users, items])
+    >>> model = DualMFRegressor(n_components=8, epochs=5, random_state=0).fit(X, ratings)
+    >>> model.predict(X[:3]).shape
+    (3,)
+    >>> top_items, scores = model.recommend([0, 1], k=3)
+    >>> top_items.shape, scores.shape
+    ((2, 3), (2, 3))
+    """
+
+    _parameter_constraints: dict = {
+        **SkaquariumEstimator._parameter_constraints,
+        "n_components": [Interval(Integral, 1, None, closed="left")],
+        "row_layers": [tuple, list],
+        "col_layers": [tuple, list],
+        "row_history": ["boolean"],
+        "col_history": ["boolean"],
+        "l2": [Interval(Real, 0, None, closed="left")],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "history_dropout": [Interval(Real, 0, 1, closed="left")],
+    }
+    _accepts_string = True
+
+    def __init__(
+        self,
+        *,
+        n_components=64,
+        row_layers=(),
+        col_layers=(),
+        row_history=True,
+        col_history=True,
+        l2=1e-5,
+        dropout=0.0,
+        history_dropout=0.5,
+        epochs=40,
+        batch_size=512,
+        learning_rate=1e-3,
+        optimizer="adam",
+        early_stopping=True,
+        validation_fraction=0.1,
+        n_iter_no_change=3,
+        warm_start=False,
+        random_state=None,
+        verbose=0,
+    ):
+        self.n_components = n_components
+        self.row_layers = row_layers
+        self.col_layers = col_layers
+        self.row_history = row_history
+        self.col_history = col_history
+        self.l2 = l2
+        self.dropout = dropout
+        self.history_dropout = history_dropout
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.optimizer = optimizer
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.warm_start = warm_start
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # Ids unseen in training carry no information: scikit-learn's random toy data (a new id
+        # per sample) cannot be fitted well.
+        tags.regressor_tags.poor_score = True
+        return tags
+
+    # -- fit ---------------------------------------------------------------------------------
+
+    def fit(self, X, y, sample_weight=None, *, row_features=None, col_features=None):
+        """Fit the dual network on (row id, column id) -> rating.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, 2)
+            Row id and column id of each rating; integers, floats or strings, or a two-column
+            DataFrame.
+        y : array-like of shape (n_samples,)
+            The ratings.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-rating weights.
+        row_features, col_features : DataFrame, array-like or sparse matrix, default=None
+            Side features of the row / column ids: a DataFrame indexed by id, or a matrix whose
+            row ``k`` describes the integer id ``k``. Every id of ``X`` must have a row.
+            Ids outside ``X`` that have a row can be predicted from their features.
+
+        Returns
+        -------
+        self : DualMFRegressor
+            The fitted estimator.
+        """
+        self._pending_features = (row_features, col_features)
+        try:
+            return super().fit(X, y, sample_weight)
+        finally:
+            self.__dict__.pop("_pending_features", None)
+
+    def partial_fit(self, X, y, sample_weight=None):
+        """Train one more epoch on ratings of known ids (the first call fits from scratch).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, 2)
+            Row id and column id of each rating.
+        y : array-like of shape (n_samples,)
+            The ratings.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-rating weights.
+
+        Returns
+        -------
+        self : DualMFRegressor
+            The estimator.
+        """
+        return super().partial_fit(X, y, sample_weight)
+
+    def _validate_pairs(self, X, y=None, *, reset):
+        # dtype=None keeps string and integer ids as they are; at least 2 columns are checked
+        # here (with scikit-learn's message), exactly 2 below.
+        check = dict(reset=reset, dtype=None, ensure_min_features=2)
+        if y is None:
+            X = validate_data(self, X, **check)
+        else:
+            X, y = validate_data(self, X, y, y_numeric=True, **check)
+        if X.shape[1] != 2:
+            raise ValueError(
+                "X must have exactly 2 columns (row id, column id); got "
+                f"{X.shape[1]} feature(s) in X of shape {X.shape}."
+            )
+        rows = _as_ids(X[:, 0], "Column 0 of X (the row ids)")
+        cols = _as_ids(X[:, 1], "Column 1 of X (the column ids)")
+        if y is None:
+            return rows, cols
+        return rows, cols, np.asarray(y, dtype=np.float64)
+
+    def _prepare_fit(self, X, y, sample_weight, *, reset):
+        if y is None:
+            raise ValueError(
+                "DualMFRegressor requires y to be passed, but the target y is None: fit needs "
+                "the ratings."
+            )
+        row_layers = _parse_layers(self.row_layers, "row_layers")
+        col_layers = _parse_layers(self.col_layers, "col_layers")
+        rows, cols, y = self._validate_pairs(X, y, reset=reset)
+        if sample_weight is not None:
+            sample_weight = np.asarray(sample_weight, dtype=np.float32)
+            if sample_weight.shape != y.shape:
+                raise ValueError(
+                    f"sample_weight must have shape {y.shape}; got {sample_weight.shape}."
+                )
+        row_features, col_features = getattr(self, "_pending_features", (None, None))
+        if reset:
+            self._row_layers, self._col_layers = row_layers, col_layers
+            self.row_ids_, row_index = np.unique(rows, return_inverse=True)
+            self.col_ids_, col_index = np.unique(cols, return_inverse=True)
+            self.global_mean_ = float(np.mean(y))
+            self.rating_range_ = (float(np.min(y)), float(np.max(y)))
+            self.ratings_ = _ratings_matrix(
+                row_index, col_index, y, (len(self.row_ids_), len(self.col_ids_))
+            )
+            self.row_features_, self.row_feature_ids_ = self._check_features(
+                row_features, "row_features", self.row_ids_
+            )
+            self.col_features_, self.col_feature_ids_ = self._check_features(
+                col_features, "col_features", self.col_ids_
+            )
+        else:
+            if row_features is not None or col_features is not None:
+                raise ValueError(
+                    "row_features and col_features can only be given to a fit that starts "
+                    "from scratch (warm_start=False)."
+                )
+            row_index = self._known_index(rows, "row")
+            col_index = self._known_index(cols, "col")
+            self.ratings_ = self._merge_ratings(row_index, col_index, y)
+        self._refresh_lookups()
+        return FitData(
+            [row_index.astype(np.int32), col_index.astype(np.int32)],
+            (y - self.global_mean_).astype(np.float32)[:, None],
+            sample_weight,
+        )
+
+    def _known_index(self, ids, side):
+        known = self.row_ids_ if side == "row" else self.col_ids_
+        n_fit = self._n_fit(side)
+        index = _lookup(known, np.argsort(known, kind="stable"), ids)
+        bad = (index < 0) | (index >= n_fit)
+        if bad.any():
+            raise ValueError(
+                f"A warm fit or partial_fit can only train ids seen by the first fit; X has "
+                f"{len(np.unique(ids[bad]))} unknown {side} ids, e.g. {ids[bad][0]!r}. Use "
+                "fold_in to add ratings of new ids."
+            )
+        return index
+
+    def _check_features(self, features, name, ids):
+        """Validate a side-feature source; return (float32 matrix sorted by id, sorted ids)."""
+        if features is None:
+            return None, None
+        if hasattr(features, "index") and hasattr(features, "columns"):
+            index = _as_ids(np.asarray(features.index), f"The index of {name}")
+            if len(np.unique(index)) != len(index):
+                raise ValueError(f"The index of {name} has repeated ids; each id needs one row.")
+            if all(str(t).startswith("Sparse") for t in features.dtypes):
+                matrix = features.sparse.to_coo().tocsr()
+            else:
+                matrix = features.to_numpy()
+            feature_ids = index
+        else:
+            matrix = features
+            feature_ids = None
+        if sp.issparse(matrix):
+            matrix = sp.csr_matrix(matrix, dtype=np.float32)
+            data = matrix.data
+        else:
+            try:
+                matrix = np.asarray(matrix, dtype=np.float32)
+            except (TypeError, ValueError) as exc:
+                raise ValueError(f"{name} must be numeric; {exc}") from None
+            data = matrix
+        if matrix.ndim != 2 or matrix.shape[0] == 0 or matrix.shape[1] == 0:
+            raise ValueError(
+                f"{name} must be a non-empty 2-D matrix with one row per id; got shape "
+                f"{matrix.shape}."
+            )
+        if not np.all(np.isfinite(data)):
+            raise ValueError(f"{name} contains NaN or infinity.")
+        if feature_ids is None:
+            if ids.dtype.kind not in "iu" or ids.min() < 0 or ids.max() >= matrix.shape[0]:
+                raise ValueError(
+                    f"{name} is a matrix without ids, so row k describes the integer id k; the "
+                    f"ids of X must then be integers in [0, {matrix.shape[0] - 1}], got ids of "
+                    f"dtype {ids.dtype} in [{ids.min()!r}, {ids.max()!r}]. Pass a DataFrame "
+                    "indexed by id instead."
+                )
+            return matrix, np.arange(matrix.shape[0], dtype=np.int64)
+        order = np.argsort(feature_ids, kind="stable")
+        feature_ids, matrix = feature_ids[order], matrix[order]
+        missing = _lookup(feature_ids, np.arange(len(feature_ids)), ids) < 0
+        if missing.any():
+            raise ValueError(
+                f"{name} has no row for {int(missing.sum())} of the {len(ids)} ids of X, e.g. "
+                f"{ids[missing][0]!r}; its index must contain every id."
+            )
+        return matrix, feature_ids
+
+    def _merge_ratings(self, row_index, col_index, y):
+        """``ratings_`` updated with new ratings (they replace earlier ones of the same pair)."""
+        shape = (len(self.row_ids_), len(self.col_ids_))
+        new = _ratings_matrix(row_index, col_index, y, shape).tocoo()
+        old = self.ratings_.tocoo()
+        old = sp.coo_matrix((old.data, (old.row, old.col)), shape=shape)
+        rows = np.concatenate([new.row, old.row])
+        cols = np.concatenate([new.col, old.col])
+        data = np.concatenate([new.data, old.data])
+        keys, first = np.unique(rows.astype(np.int64) * shape[1] + cols, return_index=True)
+        matrix = sp.csr_matrix(
+            (data[first], (keys // shape[1], keys % shape[1])), shape=shape, dtype=np.float32
+        )
+        matrix.has_canonical_format = True
+        return matrix
+
+    def _n_fit(self, side):
+        """Number of ids the model was trained on (ids added by fold_in come after them)."""
+        if hasattr(self, "model_"):
+            return int(self.model_.get_layer(f"{side}_bias").input_dim)
+        return len(self.row_ids_ if side == "row" else self.col_ids_)
+
+    def _refresh_lookups(self):
+        """Private caches derived from the fitted attributes (recomputed after load)."""
+        self._row_sorter = np.argsort(self.row_ids_, kind="stable")
+        self._col_sorter = np.argsort(self.col_ids_, kind="stable")
+        self._by_col = None
+
+    def _history(self, side, n_fit_other):
+        """Centred rating histories of every known id of ``side``, over the trained ids."""
+        ratings = self.ratings_ if side == "row" else self._ratings_by_col()
+        hist = ratings[:, :n_fit_other].tocsr()
+        hist.data = hist.data - np.float32(self.global_mean_)
+        # Scaled by 1/sqrt(number of ratings), as SVD++ scales its implicit factors, so that
+        # ids with long and short histories give inputs of comparable size.
+        counts = np.maximum(np.diff(hist.indptr), 1).astype(np.float32)
+        return (sp.diags(1.0 / np.sqrt(counts)) @ hist).tocsr()
+
+    def _ratings_by_col(self):
+        if getattr(self, "_by_col", None) is None:
+            self._by_col = self.ratings_.T.tocsr()
+        return self._by_col
+
+    def _side_features(self, side, ids):
+        """Feature rows of ``ids`` (zero rows for ids without features), or None."""
+        features = getattr(self, f"{side}_features_")
+        if features is None:
+            return None
+        feature_ids = getattr(self, f"{side}_feature_ids_")
+        pos = _lookup(feature_ids, np.arange(len(feature_ids)), ids)
+        if sp.issparse(features):
+            keep = sp.diags((pos >= 0).astype(np.float32))
+            return (keep @ features[np.maximum(pos, 0)]).tocsr()
+        out = features[np.maximum(pos, 0)]
+        out[pos < 0] = 0.0
+        return out
+
+    def _history_enabled(self, side):
+        return bool(self.row_history if side == "row" else self.col_history)
+
+    def _build_model(self):
+        n_rows, n_cols = len(self.row_ids_), len(self.col_ids_)
+        return build_dual_mf_graph(
+            n_rows,
+            n_cols,
+            n_components=self.n_components,
+            row_layers=self._row_layers,
+            col_layers=self._col_layers,
+            row_feature_dim=0 if self.row_features_ is None else self.row_features_.shape[1],
+            col_feature_dim=0 if self.col_features_ is None else self.col_features_.shape[1],
+            row_history_dim=n_cols if self.row_history else 0,
+            col_history_dim=n_rows if self.col_history else 0,
+            l2=self.l2,
+            dropout=self.dropout,
+            history_dropout=self.history_dropout,
+        )
+
+    def _get_loss(self):
+        return "mse"
+
+    def _make_sequence(self, data, index, *, training, seed=None):
+        n_rows, n_cols = self._n_fit("row"), self._n_fit("col")
+        side_inputs = {}
+        for side, n_other in (("row", n_cols), ("col", n_rows)):
+            ids = (self.row_ids_ if side == "row" else self.col_ids_)[: self._n_fit(side)]
+            features = self._side_features(side, ids)
+            history = self._history(side, n_other) if self._history_enabled(side) else None
+            side_inputs[side] = (features, history)
+
+        def transform(x):
+            row_index, col_index = x
+            out = []
+            for side, own, other in (("row", row_index, col_index), ("col", col_index, row_index)):
+                features, history = side_inputs[side]
+                out.append(own)
+                if features is not None:
+                    out.append(features[own].toarray() if sp.issparse(features) else features[own])
+                if history is not None:
+                    dense = history[own].toarray()
+                    # The rating being predicted must not be part of its own input.
+                    dense[np.arange(len(own)), other] = 0.0
+                    out.append(dense)
+            return tuple(out)
+
+        return BatchSequence(
+            data.inputs,
+            data.targets,
+            data.sample_weight,
+            batch_size=self.batch_size,
+            shuffle=training,
+            seed=seed,
+            index=index,
+            transform=transform,
+        )
+
+    # -- encoding ----------------------------------------------------------------------------
+
+    def _encode(self, side, positions, ids):
+        """Run ``side``'s tower over known positions / ids; return (latent, bias)."""
+        n_fit = self._n_fit(side)
+        n_other = self._n_fit("col" if side == "row" else "row")
+        encoder = self.model_.get_layer(f"{side}_encoder")
+        id_table = self.model_.get_layer(f"{side}_embedding").get_weights()[0]
+        bias_table = self.model_.get_layer(f"{side}_bias").get_weights()[0][:, 0]
+        trained = (positions >= 0) & (positions < n_fit)
+        id_vectors = np.zeros((len(ids), id_table.shape[1]), dtype=np.float32)
+        id_vectors[trained] = id_table[positions[trained]]
+        inputs = [id_vectors]
+        features = self._side_features(side, ids)
+        if features is not None:
+            inputs.append(features)
+        if self._history_enabled(side):
+            hist = self._history(side, n_other)
+            known = positions >= 0
+            rows = sp.csr_matrix((len(ids), n_other), dtype=np.float32)
+            if known.any():
+                select = sp.csr_matrix(
+                    (
+                        np.ones(known.sum(), dtype=np.float32),
+                        (np.flatnonzero(known), positions[known]),
+                    ),
+                    shape=(len(ids), hist.shape[0]),
+                )
+                rows = (select @ hist).tocsr()
+            inputs.append(rows)
+        out = self._predict_model(inputs, batch_size=1024, model=encoder)
+        out = out if isinstance(out, list) else [out]
+        latent = np.asarray(out[0], dtype=np.float32)
+        bias = np.zeros(len(ids), dtype=np.float32)
+        bias[trained] = bias_table[positions[trained]]
+        if len(out) > 1:
+            bias += np.asarray(out[1], dtype=np.float32)[:, 0]
+        return latent, bias
+
+    def _after_fit(self):
+        self._refresh_lookups()
+        for side in ("row", "col"):
+            ids = self.row_ids_ if side == "row" else self.col_ids_
+            latent, bias = self._encode(side, np.arange(len(ids)), ids)
+            setattr(self, f"{side}_embeddings_", latent)
+            setattr(self, f"{side}_bias_", bias)
+
+    _unsaved_attributes = ("row_embeddings_", "col_embeddings_", "row_bias_", "col_bias_")
+
+    def _after_load(self):
+        self._after_fit()
+
+    # -- prediction --------------------------------------------------------------------------
+
+    def _resolve(self, side, ids):
+        """Latent table, bias table and index of each id (unknown ids get cold encodings)."""
+        known = self.row_ids_ if side == "row" else self.col_ids_
+        sorter = self._row_sorter if side == "row" else self._col_sorter
+        latent = getattr(self, f"{side}_embeddings_")
+        bias = getattr(self, f"{side}_bias_")
+        index = _lookup(known, sorter, ids)
+        unknown = index < 0
+        n_unknown = 0
+        if unknown.any():
+            new_ids, inverse = np.unique(ids[unknown], return_inverse=True)
+            n_unknown = len(new_ids)
+            cold_latent, cold_bias = self._encode(
+                side, np.full(len(new_ids), -1, dtype=np.int64), new_ids
+            )
+            latent = np.concatenate([latent, cold_latent])
+            bias = np.concatenate([bias, cold_bias])
+            index = index.copy()
+            index[unknown] = len(known) + inverse
+        return latent, bias, index, n_unknown
+
+    def predict(self, X):
+        """Predict the ratings of (row id, column id) pairs.
+
+        Ids unseen in ``fit`` are predicted from their side features when ``fit`` had them,
+        otherwise from the biases and the global mean; an :class:`UnknownIdWarning` says how
+        many there were.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, 2)
+            Row id and column id of each pair.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Predicted ratings, clipped to ``rating_range_``.
+        """
+        check_is_fitted(self)
+        rows, cols = self._validate_pairs(X, reset=False)
+        row_latent, row_bias, ri, n_rows_new = self._resolve("row", rows)
+        col_latent, col_bias, ci, n_cols_new = self._resolve("col", cols)
+        if n_rows_new or n_cols_new:
+            warnings.warn(
+                f"predict met {n_rows_new} row ids and {n_cols_new} column ids unseen in fit; "
+                "they were predicted from their side features where fit had them, else from "
+                "the biases and the global mean.",
+                UnknownIdWarning,
+                stacklevel=2,
+            )
+        out = np.empty(len(ri), dtype=np.float64)
+        chunk = 65536
+        for start in range(0, len(ri), chunk):
+            r, c = ri[start : start + chunk], ci[start : start + chunk]
+            out[start : start + chunk] = (
+                np.einsum("ij,ij->i", row_latent[r], col_latent[c]) + row_bias[r] + col_bias[c]
+            )
+        out += self.global_mean_
+        return np.clip(out, *self.rating_range_)
+
+    def recommend(self, rows, k=10, exclude_seen=True):
+        """Top-``k`` columns for each row id, by predicted rating.
+
+        Parameters
+        ----------
+        rows : array-like of shape (n_rows,)
+            Row ids (unknown ids are encoded from their side features, as in ``predict``).
+        k : int, default=10
+            Number of columns per row; at most the number of known columns.
+        exclude_seen : bool, default=True
+            Leave out the columns each row rated in ``fit`` or :meth:`fold_in`. Where fewer
+            than ``k`` columns are left, the last entries have a score of ``-inf``.
+
+        Returns
+        -------
+        col_ids : ndarray of shape (n_rows, k)
+            Recommended column ids, best first.
+        scores : ndarray of shape (n_rows, k)
+            Their predicted ratings (clipped like ``predict``).
+        """
+        check_is_fitted(self)
+        rows = _as_ids(np.asarray(rows).ravel(), "rows")
+        n_cols = len(self.col_ids_)
+        if not isinstance(k, (Integral, np.integer)) or isinstance(k, bool) or not 1 <= k <= n_cols:
+            raise ValueError(
+                f"k must be an integer in [1, {n_cols}] (the known columns); got {k!r}."
+            )
+        row_latent, row_bias, ri, _ = self._resolve("row", rows)
+        scores = row_latent[ri] @ self.col_embeddings_.T
+        scores += self.col_bias_[None, :]
+        scores += (row_bias[ri] + self.global_mean_)[:, None]
+        np.clip(scores, *self.rating_range_, out=scores)
+        if exclude_seen:
+            known = ri < len(self.row_ids_)
+            seen = self.ratings_[ri[known]].tocoo()
+            scores[np.flatnonzero(known)[seen.row], seen.col] = -np.inf
+        if k < n_cols:
+            top = np.argpartition(-scores, k - 1, axis=1)[:, :k]
+        else:
+            top = np.broadcast_to(np.arange(n_cols), scores.shape).copy()
+        top_scores = np.take_along_axis(scores, top, axis=1)
+        order = np.argsort(-top_scores, axis=1, kind="stable")
+        top = np.take_along_axis(top, order, axis=1)
+        return self.col_ids_[top], np.take_along_axis(top_scores, order, axis=1)
+
+    def fold_in(self, X, y):
+        """Add ratings that arrived after ``fit``, re-encoding the affected ids (no training).
+
+        New row or column ids are added with a zero id embedding and encoded from their
+        ratings (when the tower reads histories) and side features; known ids that got new
+        ratings are re-encoded with their updated histories. A new rating of a pair seen
+        before replaces the old one. Ratings of new ids enter the other side's histories only
+        through ids the model was trained on. If anything fails, the estimator is unchanged.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, 2)
+            Row id and column id of each new rating.
+        y : array-like of shape (n_samples,)
+            The new ratings.
+
+        Returns
+        -------
+        self : DualMFRegressor
+            The estimator, with updated ``row_ids_``, ``col_ids_``, ``ratings_`` and caches.
+        """
+        check_is_fitted(self)
+        with self._restore_on_failure():
+            rows, cols, y = self._validate_pairs(X, y, reset=False)
+            if not np.all(np.isfinite(y)):
+                raise ValueError("y contains NaN or infinity.")
+            for side, ids in (("row", rows), ("col", cols)):
+                known = getattr(self, f"{side}_ids_")
+                sorter = self._row_sorter if side == "row" else self._col_sorter
+                index = _lookup(known, sorter, ids)
+                new_ids = np.unique(ids[index < 0])
+                if len(new_ids):
+                    try:
+                        all_ids = np.concatenate([known, new_ids])
+                    except (TypeError, ValueError):
+                        all_ids = np.concatenate([known.astype(object), new_ids.astype(object)])
+                    setattr(self, f"{side}_ids_", all_ids)
+            self._refresh_lookups()
+            row_index = _lookup(self.row_ids_, self._row_sorter, rows)
+            col_index = _lookup(self.col_ids_, self._col_sorter, cols)
+            shape = (len(self.row_ids_), len(self.col_ids_))
+            old = self.ratings_.tocoo()
+            self.ratings_ = sp.csr_matrix(
+                (old.data, (old.row, old.col)), shape=shape, dtype=np.float32
+            )
+            self.ratings_ = self._merge_ratings(row_index, col_index, y)
+            self._by_col = None
+            for side, index in (("row", row_index), ("col", col_index)):
+                ids = getattr(self, f"{side}_ids_")
+                latent = getattr(self, f"{side}_embeddings_")
+                bias = getattr(self, f"{side}_bias_")
+                grow = len(ids) - len(latent)
+                latent = np.concatenate([latent, np.zeros((grow, latent.shape[1]), np.float32)])
+                bias = np.concatenate([bias, np.zeros(grow, np.float32)])
+                affected = np.unique(index)
+                new_latent, new_bias = self._encode(side, affected, ids[affected])
+                latent[affected], bias[affected] = new_latent, new_bias
+                setattr(self, f"{side}_embeddings_", latent)
+                setattr(self, f"{side}_bias_", bias)
+        return self

@@ -1,0 +1,367 @@
+"""Tests of DualMFRegressor: behaviour on tiny seeded rating data, one real-data quality check."""
+
+import pickle
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+from sklearn.base import clone, is_regressor
+from sklearn.model_selection import GridSearchCV, KFold
+from sklearn.pipeline import Pipeline
+
+from skaquarium import DualMFRegressor, load
+from skaquarium.dual_mf import UnknownIdWarning, build_dual_mf_graph
+
+N_USERS, N_ITEMS = 40, 25
+
+
+def make_ratings(n=900, seed=0):
+    """Ratings 1..5 from a rank-2 structure plus user/item effects, on (user, item) pairs."""
+    rng = np.random.RandomState(seed)
+    u_f, i_f = rng.normal(size=(N_USERS, 2)), rng.normal(size=(N_ITEMS, 2))
+    u_b, i_b = rng.normal(scale=0.5, size=N_USERS), rng.normal(scale=0.5, size=N_ITEMS)
+    pairs = rng.choice(N_USERS * N_ITEMS, size=n, replace=False)
+    users, items = pairs // N_ITEMS, pairs % N_ITEMS
+    score = 3.2 + u_b[users] + i_b[items] + (u_f[users] * i_f[items]).sum(1)
+    y = np.clip(np.round(score), 1, 5)
+    return np.column_stack([users, items]), y
+
+
+def user_features(seed=0, n=N_USERS + 5):
+    """One-hot group of each user id 0..n-1 (ids >= N_USERS are never rated)."""
+    groups = np.random.RandomState(seed).randint(0, 4, n)
+    return sp.csr_matrix((np.ones(n, np.float32), (np.arange(n), groups)), shape=(n, 4))
+
+
+def make_common_estimator():
+    return DualMFRegressor(
+        n_components=4,
+        epochs=3,
+        batch_size=16,
+        early_stopping=False,
+        row_history=False,
+        col_history=False,
+        random_state=0,
+    )
+
+
+EXPECTED_FAILED_CHECKS = {}
+
+
+def rmse(a, b):
+    return float(np.sqrt(np.mean((np.asarray(a) - np.asarray(b)) ** 2)))
+
+
+SMALL = dict(n_components=8, epochs=30, batch_size=64, learning_rate=0.01, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def data():
+    X, y = make_ratings()
+    return X[:750], y[:750], X[750:], y[750:]
+
+
+@pytest.fixture(scope="module")
+def fitted(data):
+    X, y, _, _ = data
+    return DualMFRegressor(**SMALL).fit(X, y)
+
+
+@pytest.fixture(scope="module")
+def fitted_features(data):
+    X, y, _, _ = data
+    return DualMFRegressor(**SMALL).fit(X, y, row_features=user_features())
+
+
+def test_is_a_regressor():
+    assert is_regressor(DualMFRegressor())
+
+
+def test_learns_better_than_the_mean(fitted, data):
+    X, y, X_test, y_test = data
+    pred = fitted.predict(X_test)
+    assert pred.shape == y_test.shape
+    assert pred.min() >= 1.0 and pred.max() <= 5.0
+    assert fitted.rating_range_ == (1.0, 5.0)
+    assert rmse(pred, y_test) < 0.9 * rmse(np.full_like(y_test, y.mean()), y_test)
+    assert fitted.score(X_test, y_test) > 0.2
+
+
+def test_cached_embeddings_give_the_network_output(fitted, data):
+    X, _, _, _ = data
+    assert fitted.row_embeddings_.shape == (len(fitted.row_ids_), 8)
+    assert fitted.col_embeddings_.shape == (len(fitted.col_ids_), 8)
+    ri = np.searchsorted(fitted.row_ids_, X[:50, 0])
+    ci = np.searchsorted(fitted.col_ids_, X[:50, 1])
+    hist = fitted._history("row", len(fitted.col_ids_))[ri].toarray()
+    chist = fitted._history("col", len(fitted.row_ids_))[ci].toarray()
+    net = fitted.model_.predict([ri, hist, ci, chist], verbose=0)[:, 0] + fitted.global_mean_
+    np.testing.assert_allclose(
+        fitted.predict(X[:50]), np.clip(net, *fitted.rating_range_), rtol=1e-4, atol=1e-4
+    )
+
+
+def test_history_input_leaves_out_the_target_rating(fitted, data):
+    X, y, _, _ = data
+    fit_data = fitted._prepare_fit(X, y, None, reset=False)
+    seq = fitted._make_sequence(fit_data, np.arange(len(y)), training=False)
+    (ri, row_hist, ci, col_hist), target = seq[0]
+    n = len(ri)
+    assert isinstance(row_hist, np.ndarray) and row_hist.shape == (n, len(fitted.col_ids_))
+    np.testing.assert_array_equal(row_hist[np.arange(n), ci], 0.0)
+    np.testing.assert_array_equal(col_hist[np.arange(n), ri], 0.0)
+    # ... while the other ratings of the row are there.
+    assert (np.count_nonzero(row_hist, axis=1) > 0).all()
+
+
+def test_string_ids_and_dataframes_give_the_same_model(data):
+    X, y, X_test, _ = data
+    params = dict(SMALL, epochs=3)
+    ref = DualMFRegressor(**params).fit(X, y).predict(X_test)
+
+    def to_str(a):
+        return pd.DataFrame({"user": [f"u{v:03d}" for v in a[:, 0]], "item": a[:, 1]})
+
+    model = DualMFRegressor(**params).fit(to_str(X), y)
+    assert model.row_ids_.dtype.kind == "U"
+    np.testing.assert_allclose(model.predict(to_str(X_test)), ref, rtol=1e-5)
+    np.testing.assert_array_equal(model.feature_names_in_, ["user", "item"])
+
+
+def test_same_seed_same_predictions(data):
+    X, y, X_test, _ = data
+    a = DualMFRegressor(**dict(SMALL, epochs=2)).fit(X, y).predict(X_test)
+    b = DualMFRegressor(**dict(SMALL, epochs=2)).fit(X, y).predict(X_test)
+    np.testing.assert_array_equal(a, b)
+
+
+def test_recommend(fitted, data):
+    X, _, _, _ = data
+    users = [0, 1, 2]
+    items, scores = fitted.recommend(users, k=5)
+    assert items.shape == scores.shape == (3, 5)
+    assert (scores[:, :-1] >= scores[:, 1:]).all()
+    for user, row_items, row_scores in zip(users, items, scores):
+        seen = set(X[X[:, 0] == user, 1])
+        n_unseen = N_ITEMS - len(seen)
+        assert np.isneginf(row_scores[n_unseen:]).all()  # fewer than k unseen: -inf last
+        row_items, row_scores = row_items[: min(5, n_unseen)], row_scores[: min(5, n_unseen)]
+        assert not seen & set(row_items)
+        pairs = np.column_stack([np.full(len(row_items), user), row_items])
+        np.testing.assert_allclose(fitted.predict(pairs), row_scores, rtol=1e-5)
+        # The best unseen item overall, by predict.
+        unseen = np.setdiff1d(fitted.col_ids_, list(seen))
+        all_pred = fitted.predict(np.column_stack([np.full(len(unseen), user), unseen]))
+        assert row_scores[0] == pytest.approx(all_pred.max(), rel=1e-5)
+    with_seen, _ = fitted.recommend(users, k=len(fitted.col_ids_), exclude_seen=False)
+    assert all(set(r) == set(fitted.col_ids_) for r in with_seen)
+    with pytest.raises(ValueError, match="k must be"):
+        fitted.recommend(users, k=0)
+
+
+def test_unknown_ids_warn_and_fall_back_to_biases(data):
+    X, y, _, _ = data
+    model = DualMFRegressor(**dict(SMALL, row_history=False, col_history=False)).fit(X, y)
+    pairs = np.array([[999, 3], [998, 4], [0, 999]])
+    with pytest.warns(UnknownIdWarning, match="2 row ids and 1 column ids"):
+        pred = model.predict(pairs)
+    col = np.searchsorted(model.col_ids_, [3, 4])
+    row = np.searchsorted(model.row_ids_, 0)
+    expected = model.global_mean_ + np.r_[model.col_bias_[col], model.row_bias_[row]]
+    np.testing.assert_allclose(pred, np.clip(expected, 1, 5), rtol=1e-5)
+
+
+def test_unknown_ids_of_another_type_do_not_crash(fitted):
+    with pytest.warns(UnknownIdWarning, match="1 row ids and 1 column ids"):
+        pred = fitted.predict(np.array([["a", "b"]], dtype=object))
+    assert 1.0 <= pred[0] <= 5.0
+
+
+def test_side_features_predict_cold_start_rows(fitted_features, data):
+    X, _, _, _ = data
+    model = fitted_features
+    assert sp.issparse(model.row_features_) and model.row_features_.shape == (N_USERS + 5, 4)
+    groups = user_features().toarray().argmax(1)
+    new_users = np.arange(N_USERS, N_USERS + 5)
+    pairs = np.column_stack([new_users, np.zeros(5, int)])
+    with pytest.warns(UnknownIdWarning, match="5 row ids"):
+        pred = model.predict(pairs)
+    # Cold users of the same group get the same prediction; the groups differ.
+    for g in np.unique(groups[new_users]):
+        same = groups[new_users] == g
+        assert np.ptp(pred[same]) < 1e-6
+    latent, _ = model._encode("row", np.full(5, -1), new_users)
+    assert np.abs(latent).sum() > 0
+
+
+def test_dataframe_features_indexed_by_id(data):
+    X, y, _, _ = data
+    ids = [f"u{k}" for k in range(N_USERS + 5)]
+    frame = pd.DataFrame.sparse.from_spmatrix(user_features(), index=ids)
+    Xs = np.column_stack([[f"u{k}" for k in X[:, 0]], X[:, 1]]).astype(object)
+    Xs[:, 1] = X[:, 1]
+    model = DualMFRegressor(**dict(SMALL, epochs=2)).fit(Xs, y, row_features=frame)
+    assert sp.issparse(model.row_features_)
+    np.testing.assert_array_equal(model.row_feature_ids_, np.sort(ids))
+    dense = pd.DataFrame(user_features().toarray(), index=ids)
+    model2 = DualMFRegressor(**dict(SMALL, epochs=2)).fit(Xs, y, row_features=dense)
+    np.testing.assert_allclose(model.predict(Xs[:20]), model2.predict(Xs[:20]), rtol=1e-5)
+
+
+@pytest.mark.parametrize(
+    "features, match",
+    [
+        (user_features(n=10), r"row_features is a matrix without ids.*\[0, 9\]"),
+        (pd.DataFrame(np.ones((3, 2)), index=[0, 1, 2]), "row_features has no row for"),
+        (pd.DataFrame(np.ones((2, 2)), index=[0, 0]), "index of row_features has repeated"),
+        (np.full((N_USERS, 2), np.nan), "row_features contains NaN"),
+        (np.ones(N_USERS), "row_features must be a non-empty 2-D"),
+    ],
+)
+def test_bad_features_raise(data, features, match):
+    X, y, _, _ = data
+    with pytest.raises(ValueError, match=match):
+        DualMFRegressor(epochs=1).fit(X, y, row_features=features)
+
+
+@pytest.mark.parametrize(
+    "X, y, match",
+    [
+        (np.array([[0, 1], [1, 0]]), np.array([1.0, np.nan]), "y contains NaN"),
+        (np.array([[0, 1], [1, 0]]), np.array([1.0, np.inf]), "y contains infinity"),
+        (np.array([[0, 1, 2], [1, 0, 2]]), np.array([1.0, 2.0]), "exactly 2 columns"),
+        (np.zeros((0, 2)), np.zeros(0), "0 sample"),
+        (np.array([[0, "a"], ["b", 1]], dtype=object), np.ones(2), "mixes id types"),
+    ],
+)
+def test_bad_input_raises(X, y, match):
+    with pytest.raises(ValueError, match=match):
+        DualMFRegressor(epochs=1, early_stopping=False).fit(X, y)
+
+
+def test_bad_layers_raise(data):
+    X, y, _, _ = data
+    with pytest.raises(ValueError, match="col_layers"):
+        DualMFRegressor(col_layers=((8, "nope"),), epochs=1).fit(X, y)
+    with pytest.raises(ValueError, match="row_layers"):
+        DualMFRegressor(row_layers=("big",), epochs=1).fit(X, y)
+
+
+def test_failed_fit_keeps_the_fitted_model(data):
+    X, y, X_test, _ = data
+    model = DualMFRegressor(**dict(SMALL, epochs=2)).fit(X, y)
+    before = model.predict(X_test)
+    with pytest.raises(ValueError):
+        model.fit(X, np.r_[y[:-1], np.nan])
+    with pytest.raises(ValueError):
+        model.fit(X, y, row_features=np.ones((3, 2)))
+    np.testing.assert_array_equal(model.predict(X_test), before)
+
+
+def test_partial_fit_rejects_unknown_ids(data):
+    X, y, _, _ = data
+    model = DualMFRegressor(**dict(SMALL, epochs=1)).fit(X, y)
+    model.partial_fit(X[:100], y[:100])
+    assert model.n_iter_ == 2
+    with pytest.raises(ValueError, match="unknown row ids"):
+        model.partial_fit(np.array([[999, 0]]), np.array([3.0]))
+
+
+def test_fold_in_new_and_known_rows(data):
+    X, y, _, _ = data
+    model = DualMFRegressor(**SMALL).fit(X, y)
+    new_user = 500
+    items = np.arange(6)
+    X_new = np.column_stack([np.full(6, new_user), items])
+    y_new = np.full(6, 5.0)
+    with pytest.warns(UnknownIdWarning):
+        cold = model.predict(X_new)
+    before = model.predict(X[:30])
+    model.fold_in(X_new[:4], y_new[:4])
+    assert model.row_ids_[-1] == new_user and model.ratings_.shape[0] == len(model.row_ids_)
+    assert model.row_embeddings_.shape[0] == len(model.row_ids_)
+    warm = model.predict(X_new)  # no warning any more
+    assert warm.mean() > cold.mean()  # the history of 5s moved the user up
+    # Items the new user rated are excluded from recommendations.
+    recs, _ = model.recommend([new_user], k=len(model.col_ids_) - 4)
+    assert not set(items[:4]) & set(recs[0])
+    # A known user's new ratings re-encode that user only.
+    user, item = X[0, 0], 24
+    untouched = (X[:30, 0] != user) & (X[:30, 1] != item)
+    model.fold_in(np.array([[user, item]]), np.array([1.0]))
+    after = model.predict(X[:30])
+    np.testing.assert_allclose(after[untouched], before[untouched], rtol=1e-5)
+    assert not np.allclose(after[~untouched], before[~untouched])
+
+
+def test_failed_fold_in_leaves_the_model_unchanged(data):
+    X, y, X_test, _ = data
+    model = DualMFRegressor(**dict(SMALL, epochs=2)).fit(X, y)
+    before = model.predict(X_test)
+    ids = model.row_ids_.copy()
+    with pytest.raises(ValueError, match="y contains NaN"):
+        model.fold_in(np.array([[700, 1], [701, 2]]), np.array([3.0, np.nan]))
+    with pytest.raises(ValueError, match="expecting 2 features"):
+        model.fold_in(np.array([[700, 1, 1]]), np.array([3.0]))
+    np.testing.assert_array_equal(model.row_ids_, ids)
+    np.testing.assert_array_equal(model.predict(X_test), before)
+
+
+def test_clone_pipeline_and_grid_search(data):
+    X, y, X_test, y_test = data
+    est = DualMFRegressor(**dict(SMALL, epochs=2))
+    assert clone(est).get_params() == est.get_params()
+    pipe = Pipeline([("mf", est)]).fit(X, y, mf__row_features=user_features())
+    assert pipe.predict(X_test).shape == y_test.shape
+    search = GridSearchCV(
+        est,
+        {"n_components": [2, 4]},
+        cv=KFold(2, shuffle=True, random_state=0),
+        scoring="neg_root_mean_squared_error",
+    )
+    with warnings.catch_warnings():  # a test fold may hold ids its training fold lacks
+        warnings.simplefilter("ignore", UnknownIdWarning)
+        search.fit(X, y)
+    assert search.best_params_["n_components"] in (2, 4)
+    assert search.best_score_ < 0
+
+
+def test_pickle_and_save_load_round_trip(fitted_features, data, tmp_path):
+    X, y, X_test, _ = data
+    model = pickle.loads(pickle.dumps(fitted_features))
+    model.fold_in(np.array([[600, 1], [41, 2]]), np.array([4.0, 2.0]))
+    pairs = np.r_[X_test, [[600, 3], [41, 1]]]
+    expected = model.predict(pairs)
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(model)).predict(pairs), expected)
+    path = model.save(tmp_path / "dual_mf.skaq")
+    loaded = load(path)
+    assert isinstance(loaded, DualMFRegressor)
+    np.testing.assert_allclose(loaded.predict(pairs), expected, rtol=1e-5)
+    np.testing.assert_array_equal(loaded.row_ids_, model.row_ids_)
+    items, _ = model.recommend([600, 0], k=3)
+    np.testing.assert_array_equal(loaded.recommend([600, 0], k=3)[0], items)
+
+
+def test_graph_builder_shapes():
+    model = build_dual_mf_graph(
+        5, 7, n_components=3, row_layers=((4, "relu"),), col_feature_dim=2, col_history_dim=5
+    )
+    out = model.predict([np.arange(5), np.arange(5), np.ones((5, 2)), np.zeros((5, 5))], verbose=0)
+    assert out.shape == (5, 1)
+    assert model.get_layer("row_encoder").output[0].shape[-1] == 3
+
+
+@pytest.mark.realdata
+def test_movielens_u1_rmse():
+    from skaquarium.datasets import load_movielens
+
+    ml = load_movielens("100k", download_if_missing=False)
+    train, test = ml.folds["u1"]
+    X = ml.ratings[["user_id", "item_id"]].to_numpy()
+    y = ml.ratings["rating"].to_numpy()
+    model = DualMFRegressor(epochs=8, random_state=0).fit(X[train], y[train])
+    with pytest.warns(UnknownIdWarning):  # u1.test has items u1.base never rated
+        pred = model.predict(X[test])
+    assert rmse(pred, y[test]) < 0.93
