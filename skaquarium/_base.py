@@ -192,7 +192,7 @@ class BatchSequence(keras.utils.PyDataset):
         x = [_take(a, rows) for a in self.inputs]
         if self.transform is not None:
             x = self.transform(x)
-        x = x if self._multi else x[0]
+        x = tuple(x) if self._multi else x[0]  # Keras wants a tuple for several inputs
         if self.targets is None:
             return (x,)
         y = _take(self.targets, rows)
