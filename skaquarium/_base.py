@@ -47,7 +47,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
 __all__ = ["SkaquariumEstimator", "BatchSequence", "FitData", "load"]
 
@@ -205,6 +205,18 @@ class BatchSequence(keras.utils.PyDataset):
             self._batches = self._make_batches()
 
 
+def _validate_sample_weight(sample_weight, n_samples):
+    sample_weight = _check_sample_weight(
+        sample_weight, np.empty((n_samples, 0)), dtype=np.float32, ensure_non_negative=True
+    )
+    if not np.any(sample_weight > 0):
+        raise ValueError(
+            "sample_weight: every weight is zero, so there is nothing to train on; give at least "
+            "one sample a positive weight."
+        )
+    return sample_weight
+
+
 class _DivergenceGuard(keras.callbacks.Callback):
     """Stops training at the first non-finite batch loss and remembers where."""
 
@@ -266,6 +278,7 @@ class SkaquariumEstimator(BaseWrapper):
     initialize = _hidden_method("initialize")
     predict = _hidden_method("predict")
     score = _hidden_method("score")
+    _more_tags = _hidden_method("_more_tags")
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -291,6 +304,9 @@ class SkaquariumEstimator(BaseWrapper):
         tags.input_tags.sparse = self._accepts_sparse
         tags.input_tags.string = self._accepts_string
         tags.non_deterministic = False
+        if tags.transformer_tags is not None:
+            # Keras computes in float32: float32 in, float32 out.
+            tags.transformer_tags.preserves_dtype = ["float32"]
         return tags
 
     def __sklearn_is_fitted__(self):
@@ -393,7 +409,7 @@ class SkaquariumEstimator(BaseWrapper):
         """
         return self._fit(X, y, sample_weight, epochs=self.epochs, warm=self.warm_start)
 
-    def partial_fit(self, X, y=None, sample_weight=None):
+    def partial_fit(self, X, y=None, sample_weight=None, **partial_fit_params):
         """Train for one more epoch on ``X`` (building the model on the first call).
 
         Parameters
@@ -404,20 +420,24 @@ class SkaquariumEstimator(BaseWrapper):
             Targets.
         sample_weight : array-like of shape (n_samples,), default=None
             Per-sample weights, where the estimator supports them.
+        **partial_fit_params : dict
+            Estimator-specific arguments (e.g. ``classes`` for classifiers).
 
         Returns
         -------
         self : object
             The estimator.
         """
-        return self._fit(X, y, sample_weight, epochs=1, warm=True)
+        return self._fit(X, y, sample_weight, epochs=1, warm=True, **partial_fit_params)
 
-    def _fit(self, X, y, sample_weight, *, epochs, warm):
+    def _fit(self, X, y, sample_weight, *, epochs, warm, **prepare_params):
         self._validate_params()
         warm = bool(warm) and hasattr(self, "model_")
         seed = self._seed()
         with self._restore_on_failure(), self._seeded(seed):
-            data = self._prepare_fit(X, y, sample_weight, reset=not warm)
+            data = self._prepare_fit(X, y, sample_weight, reset=not warm, **prepare_params)
+            if data.sample_weight is not None:
+                data.sample_weight = _validate_sample_weight(data.sample_weight, data.n_samples)
             if not warm:
                 self.model_ = self._compile(self._build_model())
                 self.history_ = {"loss": []}
@@ -467,6 +487,7 @@ class SkaquariumEstimator(BaseWrapper):
             initial_epoch=initial_epoch,
             callbacks=callbacks,
             verbose=int(self.verbose),
+            shuffle=False,  # the sequence shuffles; Keras warns if asked to shuffle a tf.data set
         )
         if guard.diverged_at is not None:
             raise FloatingPointError(
@@ -490,11 +511,19 @@ class SkaquariumEstimator(BaseWrapper):
         seq = BatchSequence(
             inputs, batch_size=batch_size or max(self.batch_size, 256), transform=transform
         )
-        if len(seq) == 0:
+        if len(seq) > 4:
+            return model.predict(seq, verbose=0)
+        # A few batches: calling the model directly avoids tracing a predict function.
+        outputs = [model(seq[i][0], training=False) for i in range(len(seq))]
+        if not outputs:
             shapes = model.output if isinstance(model.output, list) else [model.output]
-            out = [np.zeros((0, *s.shape[1:]), dtype="float32") for s in shapes]
-            return out if isinstance(model.output, list) else out[0]
-        return model.predict(seq, verbose=0)
+            empty = [np.zeros((0, *s.shape[1:]), dtype="float32") for s in shapes]
+            return empty if isinstance(model.output, list) else empty[0]
+        if isinstance(outputs[0], (list, tuple)):
+            return [
+                np.concatenate([np.asarray(o[j]) for o in outputs]) for j in range(len(outputs[0]))
+            ]
+        return np.concatenate([np.asarray(o) for o in outputs])
 
     # -- persistence -------------------------------------------------------------------------
 

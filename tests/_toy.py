@@ -7,6 +7,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import ClassifierMixin, RegressorMixin, TransformerMixin
 from sklearn.preprocessing import LabelEncoder
+from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from skaquarium._base import FitData, SkaquariumEstimator
@@ -51,10 +52,11 @@ class _ToyBase(SkaquariumEstimator):
 
 
 class SoftmaxRegressionClassifier(ClassifierMixin, _ToyBase):
-    def _prepare_fit(self, X, y, sample_weight, *, reset):
+    def _prepare_fit(self, X, y, sample_weight, *, reset, classes=None):
         X, y = validate_data(self, X, y, reset=reset, accept_sparse="csr", dtype="float32")
+        check_classification_targets(y)
         if reset:
-            self.classes_ = LabelEncoder().fit(y).classes_
+            self.classes_ = LabelEncoder().fit(y if classes is None else classes).classes_
         codes = np.searchsorted(self.classes_, y)
         return FitData(X, codes.astype("int32"), sample_weight, stratify=codes)
 
@@ -69,6 +71,7 @@ class SoftmaxRegressionClassifier(ClassifierMixin, _ToyBase):
         return self._predict_model(self._validate_X(X, False))
 
     def predict(self, X):
+        check_is_fitted(self)
         return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
 
 
@@ -93,7 +96,7 @@ class LinearRegressor(RegressorMixin, _ToyBase):
 class LinearAutoencoderTransformer(TransformerMixin, _ToyBase):
     def _prepare_fit(self, X, y, sample_weight, *, reset):
         X = self._validate_X(X, reset)
-        return FitData(X, X)
+        return FitData(X, X, sample_weight)
 
     def _build_model(self):
         inputs = keras.Input((self.n_features_in_,))
@@ -106,7 +109,8 @@ class LinearAutoencoderTransformer(TransformerMixin, _ToyBase):
     def transform(self, X):
         check_is_fitted(self)
         encoder = keras.Model(self.model_.inputs, self.model_.get_layer("code").output)
-        return self._predict_model(self._validate_X(X, False), model=encoder)
+        Xt = self._predict_model(self._validate_X(X, False), model=encoder)
+        return Xt.astype(getattr(X, "dtype", Xt.dtype), copy=False)  # preserve float64 input
 
 
 def make_blobs_data(n=120, n_features=6, seed=0, sparse=False):
