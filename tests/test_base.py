@@ -216,7 +216,9 @@ def test_sparse_input_is_densified_one_batch_at_a_time(monkeypatch):
 
 def test_batch_sequence_groups_by_length():
     lengths = np.random.RandomState(0).randint(1, 100, size=400)
-    seq = BatchSequence(np.arange(400)[:, None], lengths=lengths, batch_size=20, shuffle=True, seed=0)
+    seq = BatchSequence(
+        np.arange(400)[:, None], lengths=lengths, batch_size=20, shuffle=True, seed=0
+    )
     spreads = [np.ptp(lengths[seq[i][0][:, 0]]) for i in range(len(seq))]
     plain = BatchSequence(np.arange(400)[:, None], batch_size=20, shuffle=True, seed=0)
     plain_spreads = [np.ptp(lengths[plain[i][0][:, 0]]) for i in range(len(plain))]
