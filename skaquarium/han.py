@@ -1,0 +1,828 @@
+"""Hierarchical attention networks for document classification: graph builder + HANClassifier.
+
+The model of Yang et al. (2016): the words of each sentence go through a bidirectional GRU and an
+attention pooling that makes a sentence vector; the sentence vectors go through a second
+bidirectional GRU and attention pooling that makes the document vector, which a softmax layer
+classifies. The attention weights tell which sentences and words decided the class.
+"""
+
+from __future__ import annotations
+
+import html
+import weakref
+from numbers import Integral, Real
+
+import keras
+import numpy as np
+from sklearn.base import ClassifierMixin
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils._param_validation import Interval
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, column_or_1d
+
+from ._base import BatchSequence, FitData, SkaquariumEstimator
+from .layers import AttentionPooling, FoldSentences, UnfoldSentences
+from .text import PAD_ID, HierarchicalTokenizer, check_documents
+
+__all__ = ["HANClassifier", "build_han_graph"]
+
+
+# -- graph -------------------------------------------------------------------------------------
+
+
+def build_han_graph(
+    *,
+    vocabulary_size,
+    n_classes,
+    embedding_dim=100,
+    word_units=50,
+    sentence_units=50,
+    attention_dim=100,
+    dropout=0.0,
+    embedding_matrix=None,
+    trainable_embeddings=True,
+):
+    """Build the hierarchical attention network (uncompiled).
+
+    Parameters
+    ----------
+    vocabulary_size : int
+        Number of word ids (0 is padding).
+    n_classes : int
+        Number of classes of the softmax output.
+    embedding_dim : int, default=100
+        Size of the word vectors (ignored when ``embedding_matrix`` is given).
+    word_units : int, default=50
+        Units of each direction of the word-level GRU.
+    sentence_units : int, default=50
+        Units of each direction of the sentence-level GRU.
+    attention_dim : int, default=100
+        Size of the attention projections.
+    dropout : float, default=0.0
+        Dropout rate on the word vectors, the sentence vectors and the document vector.
+    embedding_matrix : ndarray of shape (vocabulary_size, dim) or None, default=None
+        Initial word vectors.
+    trainable_embeddings : bool, default=True
+        Whether the word vectors are trained.
+
+    Returns
+    -------
+    model : keras.Model
+        Input: int ids of shape ``(batch, sentences, words)``; output: class probabilities. The
+        layers ``word_attention`` and ``sentence_attention`` also output the attention weights
+        (see :func:`build_attention_model`).
+    """
+    ids = keras.Input((None, None), dtype="int32", name="word_ids")
+    words = FoldSentences(name="fold_sentences")(ids)
+    if embedding_matrix is not None:
+        embedding_dim = embedding_matrix.shape[1]
+    x = keras.layers.Embedding(
+        vocabulary_size,
+        embedding_dim,
+        mask_zero=True,
+        trainable=trainable_embeddings,
+        name="embedding",
+    )(words)
+    if dropout:
+        x = keras.layers.Dropout(dropout, name="word_dropout")(x)
+    x = keras.layers.Bidirectional(
+        keras.layers.GRU(word_units, return_sequences=True), name="word_gru"
+    )(x)
+    sentences, _ = AttentionPooling(attention_dim, return_attention=True, name="word_attention")(x)
+    sentences = UnfoldSentences(name="unfold_sentences")([sentences, ids])
+    if dropout:
+        sentences = keras.layers.Dropout(dropout, name="sentence_dropout")(sentences)
+    x = keras.layers.Bidirectional(
+        keras.layers.GRU(sentence_units, return_sequences=True), name="sentence_gru"
+    )(sentences)
+    document, _ = AttentionPooling(attention_dim, return_attention=True, name="sentence_attention")(
+        x
+    )
+    if dropout:
+        document = keras.layers.Dropout(dropout, name="document_dropout")(document)
+    probabilities = keras.layers.Dense(n_classes, activation="softmax", name="classes")(document)
+    model = keras.Model(ids, probabilities, name="han")
+    if embedding_matrix is not None:
+        model.get_layer("embedding").set_weights([np.asarray(embedding_matrix, dtype="float32")])
+    return model
+
+
+def build_attention_model(model):
+    """A model sharing ``model``'s layers that outputs ``(word_weights, sentence_weights)``.
+
+    Word weights have shape ``(batch, sentences, words)``, sentence weights ``(batch,
+    sentences)``; padding gets exactly zero weight.
+    """
+    ids = model.inputs[0]
+    word_weights = UnfoldSentences(name="word_attention_weights")(
+        [model.get_layer("word_attention").output[1], ids]
+    )
+    sentence_weights = model.get_layer("sentence_attention").output[1]
+    return keras.Model(model.inputs, [word_weights, sentence_weights], name="han_attention")
+
+
+# -- batches -----------------------------------------------------------------------------------
+
+
+def _real_extent(ids):
+    """Per document: number of sentences up to the last non-empty one, longest sentence."""
+    nonzero = ids != PAD_ID
+    has_word = nonzero.any(axis=2)
+    n_sent = np.where(has_word.any(axis=1), ids.shape[1] - np.argmax(has_word[:, ::-1], axis=1), 0)
+    has_pos = nonzero.any(axis=1)  # (docs, words): position used by some sentence
+    n_words = np.where(has_pos.any(axis=1), ids.shape[2] - np.argmax(has_pos[:, ::-1], axis=1), 0)
+    return n_sent.astype(np.int64), n_words.astype(np.int64)
+
+
+def _trim_padding(batch):
+    """Cut a batch's ids to its own largest sentence count and sentence length."""
+    ids = batch[0]
+    n_sent, n_words = _real_extent(ids)
+    s = max(int(n_sent.max(initial=0)), 1)
+    w = max(int(n_words.max(initial=0)), 1)
+    return [ids[:, :s, :w], *batch[1:]]
+
+
+def _as_dataset(seq, *, with_targets, with_weights):
+    """A ``tf.data.Dataset`` over a :class:`BatchSequence` whose batch shapes vary.
+
+    Keras infers a PyDataset's shapes from its first two batches; trimmed batches vary in
+    their sentence and word axes, so the signature is given here with those axes unknown.
+    """
+    import tensorflow as tf
+
+    def batches():
+        for i in range(len(seq)):
+            yield tuple(seq[i])
+        seq.on_epoch_end()
+
+    spec = [tf.TensorSpec((None, None, None), tf.int32)]
+    if with_targets:
+        spec.append(tf.TensorSpec((None,), tf.int32))
+    if with_weights:
+        spec.append(tf.TensorSpec((None,), tf.float32))
+    ds = tf.data.Dataset.from_generator(batches, output_signature=tuple(spec))
+    # A known length lets Keras show progress and end epochs without a warning.
+    return ds.apply(tf.data.experimental.assert_cardinality(len(seq)))
+
+
+_INFERENCE_FUNCTIONS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _inference_function(model):
+    """``model`` in inference mode as one ``tf.function`` traced for any batch shape."""
+    fn = _INFERENCE_FUNCTIONS.get(model)
+    if fn is None:
+        import tensorflow as tf
+
+        fn = tf.function(
+            lambda x: model(x, training=False),
+            input_signature=[tf.TensorSpec((None, None, None), tf.int32)],
+        )
+        _INFERENCE_FUNCTIONS[model] = fn
+    return fn
+
+
+# -- estimator ---------------------------------------------------------------------------------
+
+
+class HANClassifier(ClassifierMixin, SkaquariumEstimator):
+    """Hierarchical attention network classifier for raw text documents.
+
+    Words → bidirectional GRU → word attention → sentence vectors → bidirectional GRU →
+    sentence attention → document vector → softmax (Yang et al., 2016). Padding words and padding
+    sentences are masked and get exactly zero attention weight. The attention weights explain
+    each prediction: :meth:`explain`, :meth:`important_sentences`, :meth:`explain_html`.
+
+    Parameters
+    ----------
+    max_sentences : int or None, default=None
+        Sentences kept per document (text input); later ones are dropped. None: the 95th
+        percentile of the training documents (see :class:`~skaquarium.text.HierarchicalTokenizer`).
+    max_words : int or None, default=None
+        Words kept per sentence (text input); later ones are dropped. None: the 95th percentile
+        of the training sentences.
+    min_df : int, default=2
+        Words seen in fewer training documents are out of vocabulary (text input).
+    max_features : int or None, default=None
+        Largest vocabulary, most frequent words first (text input).
+    vocabulary_size : int or None, default=None
+        For 3-D id input: the number of ids (ids must be below it). None: the largest id seen at
+        ``fit`` plus one (or the rows of ``embeddings``).
+    embedding_dim : int, default=100
+        Size of the word vectors learned from scratch (ignored when ``embeddings`` is given).
+    word_units : int, default=50
+        Units per direction of the word-level GRU.
+    sentence_units : int, default=50
+        Units per direction of the sentence-level GRU.
+    attention_dim : int, default=100
+        Size of the word and sentence attention projections.
+    dropout : float, default=0.0
+        Dropout on word vectors, sentence vectors and the document vector.
+    embeddings : ndarray, mapping or None, default=None
+        Pretrained word vectors. An array of shape ``(n, dim)``: with 3-D id input, row ``i`` is
+        the vector of id ``i``; with text input, row ``i`` is the vector of
+        ``embedding_vocabulary[i]``. A mapping from word to vector (a dict, or gensim's
+        ``KeyedVectors``): vectors of the fitted vocabulary's words. Words without a vector get
+        random ones of the same scale.
+    embedding_vocabulary : sequence of str or None, default=None
+        The words of the rows of an ``embeddings`` array, for text input.
+    trainable_embeddings : bool, default=True
+        Whether the word vectors are trained.
+    bucket_by_length : bool, default=True
+        Batch documents of similar length together and cut each batch to its own longest
+        document and sentence, so no compute is spent on padding. False: random batches padded
+        to the full ``(max_sentences_, max_words_)`` shape.
+    epochs : int, default=10
+        Passes over the training data.
+    batch_size : int, default=64
+        Documents per batch.
+    learning_rate : float, default=0.002
+        Step size of the optimizer.
+    optimizer : {"adam", "adamw", "rmsprop", "sgd", "adagrad"}, default="adam"
+        The Keras optimizer.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the data (stratified) and stop when its loss has not
+        improved for ``n_iter_no_change`` epochs, keeping the best weights.
+    validation_fraction : float, default=0.1
+        Held-out fraction for early stopping.
+    n_iter_no_change : int, default=2
+        Patience of early stopping, in epochs.
+    warm_start : bool, default=False
+        Continue training the existing model at the next ``fit``.
+    random_state : int, RandomState instance or None, default=None
+        Seed of initialisation, shuffling and dropout.
+    verbose : int or bool, default=0
+        Keras progress bar per epoch.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The class labels.
+    tokenizer_ : HierarchicalTokenizer or None
+        The fitted tokenizer (None when fitted on 3-D id arrays); its vocabulary is saved with
+        the model.
+    vocabulary_size_ : int
+        Number of word ids, padding and out-of-vocabulary included.
+    max_sentences_ : int
+        Sentences per document seen by the model at ``fit``.
+    max_words_ : int
+        Words per sentence seen by the model at ``fit``.
+    embedding_coverage_ : float or None
+        Fraction of the vocabulary that received a pretrained vector (None without
+        ``embeddings``).
+    model_ : keras.Model
+        The trained network.
+    history_ : dict
+        Keras training history; ``loss_curve_``, ``n_iter_`` as in scikit-learn.
+
+    See Also
+    --------
+    skaquarium.text.HierarchicalTokenizer : The tokenizer, usable on its own.
+    sklearn.linear_model.LogisticRegression : With ``TfidfVectorizer``, the linear baseline.
+
+    Notes
+    -----
+    Text is split into sentences at ``.``, ``!``, ``?`` followed by white space, at line
+    breaks and at ``<br />`` tags, and into lower-cased words. Documents longer than
+    ``max_sentences_`` sentences, and sentences longer than ``max_words_`` words, are truncated
+    (their beginning is kept). An empty string is a valid document; its prediction is the
+    model's prior.
+
+    References
+    ----------
+    Zichao Yang, Diyi Yang, Chris Dyer, Xiaodong He, Alex Smola and Eduard Hovy. 2016.
+    Hierarchical Attention Networks for Document Classification. NAACL-HLT 2016, 1480-1489.
+
+    Examples
+    --------
+    >>> from skaquarium import HANClassifier
+    >>> docs = ["The food was great. I loved it.", "Awful service. The food was cold.",
+    ...         "Great place. Loved the staff.", "Cold and awful. Never again."] * 4
+    >>> labels = ["pos", "neg", "pos", "neg"] * 4
+    >>> han = HANClassifier(min_df=1, epochs=30, embedding_dim=8, word_units=8,
+    ...                     sentence_units=8, attention_dim=8, random_state=0)
+    >>> han = han.fit(docs, labels)
+    >>> han.predict(["Loved it. Great food."]).tolist()
+    ['pos']
+    >>> [s["sentence"] for s in han.explain(["Awful food. The staff was nice."])[0]]
+    ['awful food', 'the staff was nice']
+    """
+
+    _accepts_string = True
+
+    _parameter_constraints: dict = {
+        **SkaquariumEstimator._parameter_constraints,
+        "max_sentences": [Interval(Integral, 1, None, closed="left"), None],
+        "max_words": [Interval(Integral, 1, None, closed="left"), None],
+        "min_df": [Interval(Integral, 1, None, closed="left")],
+        "max_features": [Interval(Integral, 1, None, closed="left"), None],
+        "vocabulary_size": [Interval(Integral, 2, None, closed="left"), None],
+        "embedding_dim": [Interval(Integral, 1, None, closed="left")],
+        "word_units": [Interval(Integral, 1, None, closed="left")],
+        "sentence_units": [Interval(Integral, 1, None, closed="left")],
+        "attention_dim": [Interval(Integral, 1, None, closed="left")],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "embeddings": "no_validation",
+        "embedding_vocabulary": ["array-like", None],
+        "trainable_embeddings": ["boolean"],
+        "bucket_by_length": ["boolean"],
+    }
+
+    def __init__(
+        self,
+        *,
+        max_sentences=None,
+        max_words=None,
+        min_df=2,
+        max_features=None,
+        vocabulary_size=None,
+        embedding_dim=100,
+        word_units=50,
+        sentence_units=50,
+        attention_dim=100,
+        dropout=0.0,
+        embeddings=None,
+        embedding_vocabulary=None,
+        trainable_embeddings=True,
+        bucket_by_length=True,
+        epochs=10,
+        batch_size=64,
+        learning_rate=0.002,
+        optimizer="adam",
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=2,
+        warm_start=False,
+        random_state=None,
+        verbose=0,
+    ):
+        self.max_sentences = max_sentences
+        self.max_words = max_words
+        self.min_df = min_df
+        self.max_features = max_features
+        self.vocabulary_size = vocabulary_size
+        self.embedding_dim = embedding_dim
+        self.word_units = word_units
+        self.sentence_units = sentence_units
+        self.attention_dim = attention_dim
+        self.dropout = dropout
+        self.embeddings = embeddings
+        self.embedding_vocabulary = embedding_vocabulary
+        self.trainable_embeddings = trainable_embeddings
+        self.bucket_by_length = bucket_by_length
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.optimizer = optimizer
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.warm_start = warm_start
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # Raw documents or a 3-D id array, as CountVectorizer-style text estimators declare.
+        tags.input_tags.two_d_array = False
+        tags.input_tags.string = True
+        return tags
+
+    # -- input ---------------------------------------------------------------------------------
+
+    @staticmethod
+    def _id_array(X):
+        """``X`` as a 3-D id array if it is one, else None (documents)."""
+        if isinstance(X, np.ndarray) and X.dtype.kind in "biuf":
+            arr = X
+        elif (
+            isinstance(X, (list, tuple))
+            and len(X) > 0
+            and isinstance(X[0], (list, tuple, np.ndarray))
+        ):
+            try:
+                arr = np.asarray(X)
+            except ValueError as exc:
+                raise ValueError(
+                    "X must be documents (a list, 1-D array or Series of str) or a 3-D integer "
+                    f"array (documents, sentences, words); got ragged nested lists ({exc})."
+                ) from None
+        else:
+            return None
+        if arr.ndim != 3 or arr.dtype.kind not in "biuf":
+            raise ValueError(
+                "X must be documents (a list, 1-D array or Series of str) or a 3-D integer "
+                f"array (documents, sentences, words); got an array of shape {arr.shape} and "
+                f"dtype {arr.dtype}."
+            )
+        if arr.shape[0] == 0:
+            raise ValueError("X is empty: at least one document is required.")
+        if arr.dtype.kind == "f":
+            if not np.all(np.isfinite(arr)) or np.any(arr != np.round(arr)):
+                raise ValueError(
+                    "X as an id array must hold whole numbers (word ids, 0 for padding); got "
+                    "non-integer or non-finite values."
+                )
+        if arr.size and arr.min() < 0:
+            raise ValueError(
+                f"X holds negative word ids (smallest {arr.min()}); ids must be >= 0, with 0 as "
+                "padding."
+            )
+        return arr.astype(np.int32)
+
+    def _encode_X(self, X, *, reset):
+        """Validate ``X`` and return its 3-D id array (fitting the tokenizer when ``reset``)."""
+        ids = self._id_array(X)
+        if ids is not None:
+            if reset:
+                self.tokenizer_ = None
+                self.vocabulary_size_ = self._fit_vocabulary_size(ids)
+                self.max_sentences_, self.max_words_ = ids.shape[1:]
+            biggest = int(ids.max(initial=0))
+            if biggest >= self.vocabulary_size_:
+                raise ValueError(
+                    f"X holds word id {biggest}, out of the vocabulary: ids must be below "
+                    f"vocabulary_size_={self.vocabulary_size_}."
+                )
+            return ids
+        docs = check_documents(X)
+        if reset:
+            self.tokenizer_ = HierarchicalTokenizer(
+                max_sentences=self.max_sentences,
+                max_words=self.max_words,
+                min_df=self.min_df,
+                max_features=self.max_features,
+            ).fit(docs)
+            self.vocabulary_size_ = self.tokenizer_.vocabulary_size_
+            self.max_sentences_ = self.tokenizer_.max_sentences_
+            self.max_words_ = self.tokenizer_.max_words_
+        elif self.tokenizer_ is None:
+            raise ValueError(
+                "This HANClassifier was fitted on a 3-D id array, so X must be one too; got "
+                "documents (str). Refit it on text to classify text."
+            )
+        return self.tokenizer_.transform(docs)
+
+    def _fit_vocabulary_size(self, ids):
+        needed = int(ids.max(initial=0)) + 1
+        size = self.vocabulary_size
+        if size is None:
+            emb = self.embeddings
+            rows = np.shape(emb)[0] if isinstance(emb, np.ndarray) else 0
+            return max(needed, rows, 2)
+        return int(size)
+
+    def _embedding_matrix(self):
+        """The initial embedding matrix from ``embeddings``, or None."""
+        emb = self.embeddings
+        self.embedding_coverage_ = None
+        if emb is None:
+            return None
+        rng = np.random.RandomState(self._seed())
+        is_mapping = hasattr(emb, "__getitem__") and (
+            hasattr(emb, "key_to_index") or (hasattr(emb, "__contains__") and hasattr(emb, "keys"))
+        )
+        if is_mapping:
+            if self.tokenizer_ is None:
+                raise ValueError(
+                    "embeddings is a word -> vector mapping, which needs text input; with a 3-D "
+                    "id array X, pass an array whose row i is the vector of id i."
+                )
+            words = self.tokenizer_.get_vocabulary()
+            found = {
+                i: np.asarray(emb[w], dtype="float32")
+                for i, w in enumerate(words)
+                if i > 1 and w in emb
+            }
+            dim = len(next(iter(found.values()))) if found else None
+            if dim is None:
+                raise ValueError(
+                    "embeddings has a vector for none of the fitted vocabulary's words "
+                    f"({self.vocabulary_size_ - 2} words); check the mapping's keys (lower-case "
+                    "words)."
+                )
+            return self._fill_matrix(found, dim, rng)
+        matrix = np.asarray(emb, dtype="float32")
+        if matrix.ndim != 2:
+            raise ValueError(
+                "embeddings must be a 2-D array (rows of word vectors) or a mapping from word to "
+                f"vector; got an array of shape {matrix.shape}."
+            )
+        if self.tokenizer_ is None:
+            if matrix.shape[0] != self.vocabulary_size_:
+                raise ValueError(
+                    f"embeddings has {matrix.shape[0]} rows; with 3-D id input it needs one row "
+                    f"per id, vocabulary_size_={self.vocabulary_size_}."
+                )
+            self.embedding_coverage_ = 1.0
+            return matrix
+        if self.embedding_vocabulary is None:
+            raise ValueError(
+                "embeddings is an array and X is text: pass embedding_vocabulary, the words of "
+                "its rows (or pass a word -> vector mapping)."
+            )
+        words = list(self.embedding_vocabulary)
+        if len(words) != matrix.shape[0]:
+            raise ValueError(
+                f"embedding_vocabulary has {len(words)} words but embeddings has "
+                f"{matrix.shape[0]} rows; they must be aligned."
+            )
+        row = {w: i for i, w in enumerate(words)}
+        found = {i: matrix[row[w]] for w, i in self.tokenizer_.vocabulary_.items() if w in row}
+        return self._fill_matrix(found, matrix.shape[1], rng)
+
+    def _fill_matrix(self, found, dim, rng):
+        vectors = np.array(list(found.values()), dtype="float32").reshape(-1, dim)
+        scale = float(vectors.std()) if vectors.size else 0.05
+        matrix = rng.normal(scale=scale or 0.05, size=(self.vocabulary_size_, dim))
+        matrix = matrix.astype("float32")
+        matrix[PAD_ID] = 0.0
+        for i, v in found.items():
+            if v.shape != (dim,):
+                raise ValueError(
+                    f"embeddings vectors must all have {dim} values; got one of shape {v.shape}."
+                )
+            matrix[i] = v
+        self.embedding_coverage_ = len(found) / max(self.vocabulary_size_ - 2, 1)
+        return matrix
+
+    def _lengths(self, ids):
+        n_sent, n_words = _real_extent(ids)
+        return n_sent * (ids.shape[2] + 1) + n_words
+
+    # -- base hooks ----------------------------------------------------------------------------
+
+    def _prepare_fit(self, X, y, sample_weight, *, reset):
+        if y is None:
+            raise ValueError("HANClassifier requires y (the class labels); got y=None.")
+        ids = self._encode_X(X, reset=reset)
+        y = column_or_1d(y, warn=True)
+        if len(y) != len(ids):
+            raise ValueError(
+                f"X and y have different numbers of documents: {len(ids)} and {len(y)}."
+            )
+        check_classification_targets(y)
+        if reset:
+            self.classes_ = LabelEncoder().fit(y).classes_
+            if len(self.classes_) < 2:
+                raise ValueError(
+                    f"y has a single class ({self.classes_[0]!r}); HANClassifier needs at least "
+                    "2 classes."
+                )
+        unknown = np.setdiff1d(np.unique(y), self.classes_)
+        if len(unknown):
+            raise ValueError(
+                f"y holds labels not seen at the first fit: {unknown.tolist()}; known classes "
+                f"are {self.classes_.tolist()}."
+            )
+        codes = np.searchsorted(self.classes_, y).astype(np.int32)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, ids, dtype=np.float32)
+        return FitData(ids, codes, sample_weight, stratify=codes, lengths=self._lengths(ids))
+
+    def _build_model(self):
+        return build_han_graph(
+            vocabulary_size=self.vocabulary_size_,
+            n_classes=len(self.classes_),
+            embedding_dim=self.embedding_dim,
+            word_units=self.word_units,
+            sentence_units=self.sentence_units,
+            attention_dim=self.attention_dim,
+            dropout=self.dropout,
+            embedding_matrix=self._embedding_matrix(),
+            trainable_embeddings=self.trainable_embeddings,
+        )
+
+    def _get_loss(self):
+        return "sparse_categorical_crossentropy"
+
+    def _compile(self, model):
+        # Batch shapes vary (trimmed padding): XLA would recompile for every new shape.
+        model.compile(optimizer=self._make_optimizer(), loss=self._get_loss(), jit_compile=False)
+        return model
+
+    def _make_sequence(self, data, index, *, training, seed=None):
+        seq = BatchSequence(
+            data.inputs,
+            data.targets,
+            data.sample_weight,
+            batch_size=self.batch_size,
+            shuffle=training,
+            seed=seed,
+            lengths=data.lengths if self.bucket_by_length else None,
+            index=index,
+            transform=_trim_padding if self.bucket_by_length else None,
+        )
+        return _as_dataset(seq, with_targets=True, with_weights=data.sample_weight is not None)
+
+    # -- prediction ----------------------------------------------------------------------------
+
+    def _run(self, ids, model, shapes):
+        """Run ``model`` over ``ids`` in length-sorted, trimmed batches.
+
+        ``shapes`` gives each output's full per-document shape; trimmed outputs are padded back
+        to it with zeros.
+        """
+        n = ids.shape[0]
+        order = np.argsort(self._lengths(ids), kind="stable")
+        batch = max(self.batch_size, 128)
+        results = [np.zeros((n, *shape), dtype="float32") for shape in shapes]
+        for start in range(0, n, batch):
+            rows = order[start : start + batch]
+            x = ids[rows]
+            if self.bucket_by_length:
+                x = _trim_padding([x])[0]
+            out = _inference_function(model)(x)
+            out = out if isinstance(out, (list, tuple)) else [out]
+            for res, o in zip(results, out):
+                o = np.asarray(o)
+                res[(rows, *(slice(0, d) for d in o.shape[1:]))] = o
+        return results
+
+    def predict_proba(self, X):
+        """Class probabilities.
+
+        Parameters
+        ----------
+        X : list, 1-D array or Series of str, or ndarray of shape (n_documents, sentences, words)
+            Documents, or word ids with 0 as padding.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_documents, n_classes)
+            Probability of each class, in the order of ``classes_``.
+        """
+        check_is_fitted(self)
+        ids = self._encode_X(X, reset=False)
+        return self._run(ids, self.model_, [(len(self.classes_),)])[0]
+
+    def predict(self, X):
+        """Predicted class of each document.
+
+        Parameters
+        ----------
+        X : list, 1-D array or Series of str, or ndarray of shape (n_documents, sentences, words)
+            Documents, or word ids with 0 as padding.
+
+        Returns
+        -------
+        y : ndarray of shape (n_documents,)
+            Labels from ``classes_``.
+        """
+        check_is_fitted(self)
+        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+
+    # -- explanations --------------------------------------------------------------------------
+
+    def attention_weights(self, X):
+        """Word and sentence attention weights.
+
+        Parameters
+        ----------
+        X : list, 1-D array or Series of str, or ndarray of shape (n_documents, sentences, words)
+            Documents, or word ids with 0 as padding.
+
+        Returns
+        -------
+        word_weights : ndarray of shape (n_documents, max_sentences, max_words)
+            Weight of each word within its sentence; sums to 1 over a sentence's words.
+        sentence_weights : ndarray of shape (n_documents, max_sentences)
+            Weight of each sentence within its document; sums to 1 over a document's sentences.
+            Padding words and sentences get exactly 0.
+        """
+        check_is_fitted(self)
+        ids = self._encode_X(X, reset=False)
+        return self._attention(ids)
+
+    def _attention(self, ids):
+        model = build_attention_model(self.model_)
+        words, sentences = self._run(ids, model, [ids.shape[1:], ids.shape[1:2]])
+        return words, sentences
+
+    def _words(self, X, ids):
+        """The words at each real position of ``ids`` (strings for text, ids otherwise)."""
+        if self._id_array(X) is None:
+            return self.tokenizer_.tokenize(X)
+        vocab = self.tokenizer_.get_vocabulary() if self.tokenizer_ is not None else None
+        out = []
+        for doc in ids:
+            sentences = []
+            for sentence in doc:
+                real = sentence[sentence != PAD_ID]
+                if len(real):
+                    sentences.append(
+                        [str(vocab[i]) for i in real] if vocab is not None else real.tolist()
+                    )
+            out.append(sentences)
+        return out
+
+    def explain(self, X):
+        """For each document, its sentences and words with their attention weights.
+
+        Parameters
+        ----------
+        X : list, 1-D array or Series of str, or ndarray of shape (n_documents, sentences, words)
+            Documents, or word ids with 0 as padding.
+
+        Returns
+        -------
+        explanations : list of list of dict
+            For each document, one dict per sentence the model read, in document order:
+            ``{"sentence": str, "weight": float, "words": [(word, weight), ...]}``. Sentence
+            weights sum to 1 over a document, word weights to 1 over a sentence. Words are
+            lower-cased tokens (out-of-vocabulary words included); for id input fitted without
+            text, words are ids. An empty document gives an empty list.
+        """
+        check_is_fitted(self)
+        ids = self._encode_X(X, reset=False)
+        word_w, sent_w = self._attention(ids)
+        words = self._words(X, ids)
+        out = []
+        for d, doc in enumerate(words):
+            # Rows of ids that hold words, in order (for text: exactly the tokenized sentences).
+            rows = np.flatnonzero((ids[d] != PAD_ID).any(axis=1))
+            doc_out = []
+            for sentence, r in zip(doc, rows):
+                cols = np.flatnonzero(ids[d, r] != PAD_ID)
+                doc_out.append(
+                    {
+                        "sentence": " ".join(str(w) for w in sentence),
+                        "weight": float(sent_w[d, r]),
+                        "words": [(w, float(word_w[d, r, c])) for w, c in zip(sentence, cols)],
+                    }
+                )
+            out.append(doc_out)
+        return out
+
+    def important_sentences(self, X, k=3):
+        """The ``k`` sentences with the most attention in each document.
+
+        Parameters
+        ----------
+        X : list, 1-D array or Series of str, or ndarray of shape (n_documents, sentences, words)
+            Documents, or word ids with 0 as padding.
+        k : int, default=3
+            Sentences per document (fewer if a document has fewer).
+
+        Returns
+        -------
+        sentences : list of list of (str, float)
+            For each document, ``(sentence, weight)`` pairs, most important first.
+        """
+        if not isinstance(k, Integral) or isinstance(k, bool) or k < 1:
+            raise ValueError(f"k must be an integer >= 1; got {k!r}.")
+        return [
+            [(s["sentence"], s["weight"]) for s in sorted(doc, key=lambda s: -s["weight"])[:k]]
+            for doc in self.explain(X)
+        ]
+
+    def explain_html(self, X):
+        """An HTML rendering of :meth:`explain` that highlights words and sentences by weight.
+
+        Each sentence gets a red bar whose opacity is its weight relative to the document's most
+        important sentence; each word a blue background whose opacity is its weight relative to
+        its sentence's most important word. Text is HTML-escaped.
+
+        Parameters
+        ----------
+        X : list, 1-D array or Series of str, or ndarray of shape (n_documents, sentences, words)
+            Documents, or word ids with 0 as padding.
+
+        Returns
+        -------
+        html : HTMLExplanation
+            A ``str`` of HTML that notebooks display rendered (it has ``_repr_html_``).
+        """
+        check_is_fitted(self)
+        explanations = self.explain(X)
+        proba = self.predict_proba(X)
+        parts = []
+        for doc, p in zip(explanations, proba):
+            label = html.escape(str(self.classes_[int(np.argmax(p))]))
+            parts.append(
+                '<div class="han-document" style="margin-bottom:1em">'
+                f"<div><b>predicted: {label}</b> ({float(np.max(p)):.2f})</div>"
+            )
+            top = max((s["weight"] for s in doc), default=1.0) or 1.0
+            for s in doc:
+                alpha = s["weight"] / top
+                top_word = max((w for _, w in s["words"]), default=1.0) or 1.0
+                words = " ".join(
+                    f'<span style="background-color:rgba(30,100,255,{w / top_word:.3f})" '
+                    f'title="{w:.3f}">{html.escape(str(word))}</span>'
+                    for word, w in s["words"]
+                )
+                parts.append(
+                    f'<div class="han-sentence" title="{s["weight"]:.3f}" style="border-left:'
+                    f'6px solid rgba(220,30,30,{alpha:.3f});padding-left:4px">{words}</div>'
+                )
+            parts.append("</div>")
+        return HTMLExplanation("".join(parts))
+
+
+class HTMLExplanation(str):
+    """An HTML string that Jupyter displays rendered."""
+
+    def _repr_html_(self):
+        return str(self)

@@ -1,0 +1,406 @@
+"""Tests of HANClassifier on tiny seeded data (and one real-data test on R8)."""
+
+import os
+import pickle
+import tempfile
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone, is_classifier
+from sklearn.exceptions import NotFittedError
+from sklearn.model_selection import GridSearchCV, StratifiedKFold, check_cv, cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.utils.estimator_checks import (
+    check_get_params_invariance,
+    check_no_attributes_set_in_init,
+    check_parameters_default_constructible,
+    check_set_params,
+)
+
+import skaquarium
+from skaquarium import HANClassifier
+from skaquarium.text import HierarchicalTokenizer
+
+SMALL = dict(
+    embedding_dim=16,
+    word_units=12,
+    sentence_units=12,
+    attention_dim=16,
+    min_df=1,
+    batch_size=32,
+    learning_rate=0.01,
+)
+# The smallest network, for tests of plumbing rather than learning.
+TINY = dict(embedding_dim=4, word_units=4, sentence_units=4, attention_dim=4, min_df=1, epochs=1)
+
+FILLER = (
+    "the a of market report people city water garden music table window road paper light "
+    "river story green quiet early small family office number system morning"
+).split()
+KEYWORDS = {"alpha": "good", "omega": "bad"}
+
+
+def make_keyword_docs(n, seed):
+    """Documents of filler sentences; one sentence holds a keyword that decides the label."""
+    rng = np.random.RandomState(seed)
+    docs, labels, key_sentence = [], [], []
+    for _ in range(n):
+        n_sent = rng.randint(3, 7)
+        sentences = [" ".join(rng.choice(FILLER, rng.randint(3, 8))) for _ in range(n_sent)]
+        key = rng.randint(n_sent)
+        keyword = rng.choice(list(KEYWORDS))
+        words = sentences[key].split()
+        words.insert(rng.randint(len(words) + 1), keyword)
+        sentences[key] = " ".join(words)
+        docs.append(". ".join(s.capitalize() for s in sentences) + ".")
+        labels.append(KEYWORDS[keyword])
+        key_sentence.append(key)
+    return docs, np.array(labels), np.array(key_sentence)
+
+
+def make_common_estimator():
+    """A small, fast HANClassifier for scikit-learn's parametrize_with_checks."""
+    return HANClassifier(
+        embedding_dim=4, word_units=4, sentence_units=4, attention_dim=4, epochs=2, random_state=0
+    )
+
+
+# The estimator reads raw documents or 3-D id arrays, so its tags say two_d_array=False (as
+# CountVectorizer's do) and scikit-learn's parametrize_with_checks yields no check for it; the
+# data-free API checks are run below and no check is expected to fail.
+EXPECTED_FAILED_CHECKS: dict = {}
+
+
+@pytest.fixture(scope="module")
+def keyword_data():
+    return make_keyword_docs(240, seed=0), make_keyword_docs(60, seed=1)
+
+
+@pytest.fixture(scope="module")
+def fitted(keyword_data):
+    (docs, y, _), _ = keyword_data
+    params = {**SMALL, "learning_rate": 0.02}
+    return HANClassifier(epochs=12, random_state=0, **params).fit(docs, y)
+
+
+# -- learning and explanations -------------------------------------------------------------
+
+
+def test_learns_the_keyword_task_and_the_explanation_ranks_the_keyword_sentence_first(
+    fitted, keyword_data
+):
+    _, (docs, y, key) = keyword_data
+    assert fitted.score(docs, y) >= 0.95
+    explanations = fitted.explain(docs)
+    first = np.array([int(np.argmax([s["weight"] for s in doc])) for doc in explanations])
+    assert np.mean(first == key) >= 0.95
+    # Within the keyword sentence the keyword is the most attended word.
+    top_words = [max(doc[k]["words"], key=lambda p: p[1])[0] for doc, k in zip(explanations, key)]
+    assert np.mean([w in KEYWORDS for w in top_words]) >= 0.9
+    top = fitted.important_sentences(docs, k=1)
+    assert all(len(t) == 1 for t in top)
+    assert np.mean(["alpha" in t[0][0] or "omega" in t[0][0] for t in top]) >= 0.95
+
+
+def test_classes_predict_proba_and_score(fitted, keyword_data):
+    _, (docs, y, _) = keyword_data
+    assert fitted.classes_.tolist() == ["bad", "good"]
+    proba = fitted.predict_proba(docs)
+    assert proba.shape == (len(docs), 2)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-5)
+    pred = fitted.predict(docs)
+    assert set(pred) <= set(fitted.classes_)
+    np.testing.assert_array_equal(pred, fitted.classes_[proba.argmax(axis=1)])
+    assert fitted.score(docs, y) == np.mean(pred == y)
+    assert is_classifier(fitted)
+    assert len(fitted.loss_curve_) == fitted.n_iter_ == 12
+    assert fitted.loss_curve_[-1] < fitted.loss_curve_[0]
+
+
+def test_explanation_weights_sum_to_one_over_real_tokens(fitted, keyword_data):
+    _, (docs, _, _) = keyword_data
+    tokens = fitted.tokenizer_.tokenize(docs[:10])
+    for doc, words in zip(fitted.explain(docs[:10]), tokens):
+        assert [s["sentence"].split() for s in doc] == words
+        assert abs(sum(s["weight"] for s in doc) - 1) < 1e-5
+        for s in doc:
+            assert abs(sum(w for _, w in s["words"]) - 1) < 1e-5
+            assert [w for w, _ in s["words"]] == s["sentence"].split()
+
+
+def test_padding_words_and_sentences_get_exactly_zero_weight(fitted, keyword_data):
+    _, (docs, _, _) = keyword_data
+    ids = fitted.tokenizer_.transform(docs[:8])
+    # Move the second sentence down: an all-padding sentence in the middle of a document.
+    ids = np.concatenate([ids[:, :1], np.zeros_like(ids[:, :1]), ids[:, 1:]], axis=1)
+    words, sentences = fitted.attention_weights(ids)
+    padding = ids == 0
+    assert np.all(words[padding] == 0.0)
+    assert np.all(sentences[:, 1] == 0.0)
+    assert np.all(sentences[~(~padding).any(axis=2)] == 0.0)
+    np.testing.assert_allclose(sentences.sum(axis=1), 1.0, rtol=1e-5)
+    real_sentences = (~padding).any(axis=2)
+    np.testing.assert_allclose(words.sum(axis=2)[real_sentences], 1.0, rtol=1e-5)
+    # The padding sentence changes nothing.
+    np.testing.assert_allclose(
+        fitted.predict_proba(ids), fitted.predict_proba(docs[:8]), rtol=1e-4, atol=1e-6
+    )
+
+
+def test_extra_padding_and_batch_trimming_do_not_change_predictions(fitted, keyword_data):
+    _, (docs, _, _) = keyword_data
+    ids = fitted.tokenizer_.transform(docs)
+    padded = np.zeros((ids.shape[0], ids.shape[1] + 3, ids.shape[2] + 5), dtype=np.int32)
+    padded[:, : ids.shape[1], : ids.shape[2]] = ids
+    expected = fitted.predict_proba(docs)
+    np.testing.assert_allclose(fitted.predict_proba(padded), expected, rtol=1e-4, atol=1e-6)
+    plain = clone(fitted).set_params(bucket_by_length=False)
+    plain.__dict__.update({k: v for k, v in fitted.__dict__.items() if k.endswith("_")})
+    np.testing.assert_allclose(plain.predict_proba(docs), expected, rtol=1e-4, atol=1e-6)
+
+
+def test_empty_documents_are_valid(fitted):
+    proba = fitted.predict_proba(["", "alpha market report."])
+    assert proba.shape == (2, 2) and np.all(np.isfinite(proba))
+    assert fitted.explain([""]) == [[]]
+    assert fitted.important_sentences([""]) == [[]]
+
+
+def test_explain_html_highlights_and_escapes(fitted):
+    out = fitted.explain_html(["<script>alert(1)</script> alpha report. The city."])
+    assert "<script>" not in out
+    assert out.count('class="han-sentence"') == 2
+    assert out.count("background-color:rgba(30,100,255,") == 8  # script alert 1 script ...
+    assert out._repr_html_() == str(out)
+    docs = ["x y.", "z w."]
+    labels = HANClassifier(**TINY).fit(docs, ["<i>", "<i>&"])
+    rendered = labels.explain_html(docs)
+    assert "<i>" not in rendered and "&lt;i&gt;" in rendered
+
+
+def test_important_sentences_k(fitted, keyword_data):
+    _, (docs, _, _) = keyword_data
+    top = fitted.important_sentences(docs[:5], k=2)
+    for doc, pairs in zip(fitted.explain(docs[:5]), top):
+        assert len(pairs) == min(2, len(doc))
+        assert pairs[0][1] >= pairs[-1][1]
+    with pytest.raises(ValueError, match="k must be"):
+        fitted.important_sentences(docs[:1], k=0)
+
+
+# -- inputs and errors ---------------------------------------------------------------------
+
+
+def test_fits_on_3d_id_arrays_with_inferred_or_given_vocabulary_size(keyword_data):
+    (docs, y, _), (test_docs, test_y, _) = keyword_data
+    tok = HierarchicalTokenizer().fit(docs)
+    ids = tok.transform(docs)
+    params = {**SMALL, "learning_rate": 0.02}
+    model = HANClassifier(epochs=5, random_state=0, **params).fit(ids, y)
+    assert model.tokenizer_ is None
+    assert model.vocabulary_size_ == ids.max() + 1
+    assert model.score(tok.transform(test_docs), test_y) >= 0.9
+    words = model.explain(tok.transform(test_docs[:2]))[0][0]["words"]
+    assert all(isinstance(w, int) for w, _ in words)
+    with pytest.raises(ValueError, match="out of the vocabulary"):
+        model.predict(np.full((1, 2, 2), ids.max() + 1))
+    with pytest.raises(ValueError, match="3-D id array, so X must be one too"):
+        model.predict(test_docs)
+    sized = HANClassifier(vocabulary_size=500, **TINY).fit(ids[:20], y[:20])
+    assert sized.vocabulary_size_ == 500
+    assert sized.predict(np.full((1, 1, 1), 499)).shape == (1,)
+
+
+@pytest.mark.parametrize(
+    "X, match",
+    [
+        (["alpha.", None], r"X\[1\] is None"),
+        (["alpha.", 7], r"X\[1\] is 7 of type int"),
+        ([], "X is empty"),
+        (np.zeros((0, 2, 2), dtype=int), "X is empty"),
+        (np.array([[[1, -2]], [[3, 4]]]), "negative word ids"),
+        (np.array([[[1.5, 2]], [[3, 4]]]), "whole numbers"),
+        (np.zeros((2, 3)), "3-D integer array"),
+    ],
+)
+def test_invalid_inputs_raise_value_error(X, match):
+    with pytest.raises(ValueError, match=match):
+        HANClassifier(epochs=1, **SMALL).fit(X, ["a", "b"][: max(len(X), 1)] * 1)
+
+
+def test_label_errors():
+    with pytest.raises(ValueError, match="single class"):
+        HANClassifier(epochs=1, **SMALL).fit(["a b.", "c d."], ["x", "x"])
+    with pytest.raises(ValueError, match="requires y"):
+        HANClassifier(epochs=1, **SMALL).fit(["a b.", "c d."])
+    with pytest.raises(ValueError, match="different numbers of documents"):
+        HANClassifier(epochs=1, **SMALL).fit(["a b.", "c d."], ["x", "y", "z"])
+    with pytest.raises(ValueError, match="Unknown label type"):
+        HANClassifier(epochs=1, **SMALL).fit(["a b.", "c d."], [0.5, 1.5])
+
+
+def test_unfitted_and_invalid_parameters():
+    with pytest.raises(NotFittedError):
+        HANClassifier().predict(["x"])
+    with pytest.raises(ValueError, match="word_units"):
+        HANClassifier(word_units=0).fit(["a.", "b."], [0, 1])
+    with pytest.raises(ValueError, match="dropout"):
+        HANClassifier(dropout=1.0).fit(["a.", "b."], [0, 1])
+
+
+def test_integer_labels_series_input_sample_weight_and_dropout():
+    docs, y, _ = make_keyword_docs(16, seed=3)
+    codes = (y == "good").astype(int) + 5
+    model = HANClassifier(dropout=0.2, random_state=0, **TINY)
+    model.fit(pd.Series(docs), codes, sample_weight=np.linspace(0.5, 1.5, len(docs)))
+    assert model.classes_.tolist() == [5, 6]
+    assert set(model.predict(np.array(docs, dtype=object))) <= {5, 6}
+
+
+# -- pretrained word vectors ---------------------------------------------------------------
+
+
+class FakeKeyedVectors:
+    """Duck-types gensim's KeyedVectors: ``key_to_index`` and ``__getitem__``."""
+
+    def __init__(self, vectors):
+        self.key_to_index = {w: i for i, w in enumerate(vectors)}
+        self._vectors = vectors
+
+    def __getitem__(self, word):
+        return self._vectors[word]
+
+    def __contains__(self, word):
+        return word in self.key_to_index
+
+
+def test_pretrained_vectors_from_a_mapping_stay_frozen_when_not_trainable():
+    docs, y, _ = make_keyword_docs(12, seed=4)
+    rng = np.random.RandomState(0)
+    vectors = {w: rng.normal(size=6).astype("float32") for w in FILLER[:10] + ["alpha"]}
+    for emb in (vectors, FakeKeyedVectors(vectors)):
+        model = HANClassifier(
+            embeddings=emb, trainable_embeddings=False, random_state=0, **TINY
+        ).fit(docs, y)
+        matrix = model.model_.get_layer("embedding").get_weights()[0]
+        assert matrix.shape == (model.vocabulary_size_, 6)
+        for w, v in vectors.items():
+            np.testing.assert_allclose(matrix[model.tokenizer_.vocabulary_[w]], v)
+        assert np.all(matrix[0] == 0)
+        assert 0 < model.embedding_coverage_ < 1
+
+
+def test_pretrained_matrix_aligned_with_a_vocabulary_or_with_ids():
+    docs, y, _ = make_keyword_docs(12, seed=5)
+    words = ["alpha", "omega", "market", "zzz"]
+    matrix = np.arange(len(words) * 3, dtype="float32").reshape(len(words), 3)
+    model = HANClassifier(
+        embeddings=matrix, embedding_vocabulary=words, trainable_embeddings=False, **TINY
+    ).fit(docs, y)
+    emb = model.model_.get_layer("embedding").get_weights()[0]
+    np.testing.assert_allclose(emb[model.tokenizer_.vocabulary_["omega"]], matrix[1])
+    with pytest.raises(ValueError, match="embedding_vocabulary"):
+        HANClassifier(epochs=1, embeddings=matrix, **SMALL).fit(docs, y)
+    ids = HierarchicalTokenizer().fit(docs).transform(docs)
+    id_matrix = np.ones((ids.max() + 1, 3), dtype="float32")
+    model = HANClassifier(embeddings=id_matrix, **TINY).fit(ids, y)
+    assert model.vocabulary_size_ == ids.max() + 1
+    with pytest.raises(ValueError, match="needs text input"):
+        HANClassifier(epochs=1, embeddings={"a": np.ones(3)}, **SMALL).fit(ids, y)
+    with pytest.raises(ValueError, match="one row per id"):
+        HANClassifier(epochs=1, embeddings=id_matrix[:-1], vocabulary_size=ids.max() + 1).fit(
+            ids, y
+        )
+
+
+# -- scikit-learn integration and persistence ----------------------------------------------
+
+
+def test_pipeline_grid_search_and_stratified_cross_validation():
+    docs, y, _ = make_keyword_docs(16, seed=6)
+    assert isinstance(check_cv(3, y, classifier=is_classifier(HANClassifier())), StratifiedKFold)
+    scores = cross_val_score(HANClassifier(random_state=0, **TINY), docs, y, cv=2)
+    assert scores.shape == (2,)
+    pipe = make_pipeline(HierarchicalTokenizer(), HANClassifier(random_state=0, **TINY))
+    search = GridSearchCV(pipe, {"hanclassifier__word_units": [4, 8]}, cv=2).fit(docs, y)
+    assert search.best_params_["hanclassifier__word_units"] in (4, 8)
+    assert search.predict(docs[:3]).shape == (3,)
+
+
+def test_same_seed_same_predictions_and_clone():
+    docs, y, _ = make_keyword_docs(12, seed=7)
+    a = HANClassifier(random_state=3, **TINY).fit(docs, y)
+    b = clone(a).fit(docs, y)
+    np.testing.assert_allclose(a.predict_proba(docs), b.predict_proba(docs), rtol=1e-5)
+    assert not hasattr(clone(a), "classes_")
+
+
+def test_warm_start_and_partial_fit_continue_training():
+    docs, y, _ = make_keyword_docs(12, seed=8)
+    model = HANClassifier(warm_start=True, random_state=0, **TINY).fit(docs, y)
+    vocab = dict(model.tokenizer_.vocabulary_)
+    model.fit(docs, y)
+    model.partial_fit(docs[:10], y[:10])
+    assert model.n_iter_ == 3 and model.tokenizer_.vocabulary_ == vocab
+
+
+def test_early_stopping_records_validation_loss():
+    docs, y, _ = make_keyword_docs(20, seed=9)
+    params = {**TINY, "epochs": 2}
+    model = HANClassifier(early_stopping=True, random_state=0, **params).fit(docs, y)
+    assert len(model.validation_loss_curve_) == model.n_iter_
+
+
+def test_pickle_and_safe_save_load_keep_predictions_and_vocabulary(fitted, keyword_data):
+    _, (docs, _, _) = keyword_data
+    expected = fitted.predict_proba(docs)
+    again = pickle.loads(pickle.dumps(fitted))
+    np.testing.assert_allclose(again.predict_proba(docs), expected, rtol=1e-5)
+    path = os.path.join(tempfile.mkdtemp(), "han.skaq")
+    fitted.save(path)
+    loaded = skaquarium.load(path)
+    assert loaded.tokenizer_.vocabulary_ == fitted.tokenizer_.vocabulary_
+    np.testing.assert_allclose(loaded.predict_proba(docs), expected, rtol=1e-5)
+    first = loaded.explain(docs[:1])[0]
+    ref = fitted.explain(docs[:1])[0]
+    assert [s["sentence"] for s in first] == [s["sentence"] for s in ref]
+    np.testing.assert_allclose([s["weight"] for s in first], [s["weight"] for s in ref], rtol=1e-4)
+
+
+def test_data_free_scikit_learn_api_checks():
+    est = make_common_estimator()
+    name = type(est).__name__
+    check_parameters_default_constructible(name, est)
+    check_no_attributes_set_in_init(name, est)
+    check_get_params_invariance(name, est)
+    check_set_params(name, est)
+    tags = est.__sklearn_tags__()
+    assert tags.input_tags.string and tags.estimator_type == "classifier"
+
+
+# -- real data -----------------------------------------------------------------------------
+
+
+@pytest.mark.realdata
+def test_r8_accuracy_beats_the_majority_class_by_far():
+    from skaquarium.datasets import load_text_corpus
+
+    r8 = load_text_corpus("R8", download_if_missing=False)
+    rng = np.random.RandomState(0)
+    train = rng.choice(len(r8.data_train), 1500, replace=False)
+    X = [r8.data_train[i] for i in train]
+    model = HANClassifier(
+        max_words=120,
+        max_features=8000,
+        embedding_dim=50,
+        word_units=32,
+        sentence_units=16,
+        attention_dim=50,
+        epochs=3,
+        batch_size=32,
+        random_state=0,
+    ).fit(X, r8.target_train[train])
+    accuracy = model.score(r8.data_test, r8.target_test)
+    majority = pd.Series(r8.target_test).value_counts(normalize=True).iloc[0]
+    assert accuracy >= 0.85 > majority
