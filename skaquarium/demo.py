@@ -1,0 +1,136 @@
+"""The demo: fit the package's estimators on real data and print a scoreboard beside peers.
+
+Run it with ``make demo`` (or ``python -m skaquarium.demo [--quick]``). It looks for the data in
+the data home (``SKAQUARIUM_DATA``, see :mod:`skaquarium.datasets`) and for 20 Newsgroups in
+scikit-learn's data home (``SCIKIT_LEARN_DATA``); when a dataset is missing it says where it
+looked and how to get it, and goes on with the others.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+from . import datasets
+
+__all__ = ["main", "available_datasets"]
+
+
+def available_datasets():
+    """Check which demo datasets can be loaded without downloading.
+
+    Returns
+    -------
+    found : dict
+        Dataset name -> ``(True, description)`` or ``(False, what is missing and how to get
+        it)``.
+
+    Examples
+    --------
+    >>> from skaquarium.demo import available_datasets
+    >>> sorted(available_datasets())
+    ['20 Newsgroups', 'IMDB', 'MovieLens 100K', 'R8']
+    """
+    checks = {
+        "MovieLens 100K": lambda: datasets.load_movielens("100k", download_if_missing=False),
+        "R8": lambda: datasets.load_text_corpus("R8", download_if_missing=False),
+        "IMDB": lambda: datasets.load_imdb(download_if_missing=False),
+        "20 Newsgroups": _load_20newsgroups,
+    }
+    found = {}
+    for name, loader in checks.items():
+        try:
+            bunch = loader()
+        except OSError as exc:
+            found[name] = (False, str(exc))
+        else:
+            found[name] = (True, _describe(bunch))
+    return found
+
+
+def _load_20newsgroups(subset="all"):
+    from sklearn.datasets import fetch_20newsgroups
+
+    home = os.environ.get("SCIKIT_LEARN_DATA")
+    try:
+        return fetch_20newsgroups(subset=subset, download_if_missing=False)
+    except OSError as exc:
+        raise OSError(
+            f"20 Newsgroups is not in scikit-learn's data home ({home or '~/scikit_learn_data'}). "
+            "Set SCIKIT_LEARN_DATA to the folder holding 20news-bydate_py3.pkz, or run "
+            "sklearn.datasets.fetch_20newsgroups() once with network access."
+        ) from exc
+
+
+def _describe(bunch):
+    if "ratings" in bunch:
+        r = bunch.ratings
+        return f"{len(r):,} ratings, {r.user_id.nunique():,} users, {r.item_id.nunique():,} items"
+    if "data_train" in bunch:
+        return f"{len(bunch.data_train):,} train / {len(bunch.data_test):,} test documents"
+    return f"{len(bunch.data):,} documents"
+
+
+def _print_table(rows):
+    header = ("estimator", "dataset", "metric", "value", "peer", "peer value", "fit s")
+    table = [header] + [tuple(str(c) for c in row) for row in rows]
+    widths = [max(len(r[i]) for r in table) for i in range(len(header))]
+    line = "| " + " | ".join(h.ljust(w) for h, w in zip(header, widths)) + " |"
+    print(line)
+    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    for row in table[1:]:
+        print("| " + " | ".join(c.ljust(w) for c, w in zip(row, widths)) + " |")
+
+
+def _parts():
+    """The demo parts of the estimators that exist, in order."""
+    from . import _demo_parts
+
+    return _demo_parts.PARTS
+
+
+def main(argv=None):
+    """Run the demo.
+
+    Parameters
+    ----------
+    argv : list of str, default=None
+        Command-line arguments (``--quick`` for the short version).
+
+    Returns
+    -------
+    status : int
+        0 when every part whose data was found ran.
+    """
+    parser = argparse.ArgumentParser(prog="python -m skaquarium.demo", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="short fits (under 2 minutes)")
+    args = parser.parse_args(argv)
+
+    print("skaquarium demo: datasets")
+    found = available_datasets()
+    for name, (ok, text) in found.items():
+        print(f"  [{'found' if ok else 'missing'}] {name}: {text}")
+    print()
+
+    rows = []
+    for part in _parts():
+        missing = [d for d in part.datasets if not found[d][0]]
+        if missing:
+            print(f"== {part.title}: skipped, missing data: {', '.join(missing)}\n")
+            continue
+        print(f"== {part.title}")
+        start = time.perf_counter()
+        rows.extend(part.run(quick=args.quick))
+        print(f"   ({time.perf_counter() - start:.0f} s)\n")
+    if rows:
+        print("Scoreboard")
+        _print_table(rows)
+    else:
+        print("No estimator could run: no demo dataset was found (see the messages above).")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
