@@ -224,7 +224,8 @@ class HANClassifier(ClassifierMixin, SkaquariumEstimator):
         the vector of id ``i``; with text input, row ``i`` is the vector of
         ``embedding_vocabulary[i]``. A mapping from word to vector (a dict, or gensim's
         ``KeyedVectors``): vectors of the fitted vocabulary's words. Words without a vector get
-        random ones of the same scale.
+        random ones of the same scale. Parameters are saved by :meth:`save`, so give a dict or
+        an array (not a ``KeyedVectors`` object) to a model you will save.
     embedding_vocabulary : sequence of str or None, default=None
         The words of the rows of an ``embeddings`` array, for text input.
     trainable_embeddings : bool, default=True
@@ -386,6 +387,7 @@ class HANClassifier(ClassifierMixin, SkaquariumEstimator):
         tags = super().__sklearn_tags__()
         # Raw documents or a 3-D id array, as CountVectorizer-style text estimators declare.
         tags.input_tags.two_d_array = False
+        tags.input_tags.three_d_array = True
         tags.input_tags.string = True
         return tags
 

@@ -376,7 +376,8 @@ def test_data_free_scikit_learn_api_checks():
     check_get_params_invariance(name, est)
     check_set_params(name, est)
     tags = est.__sklearn_tags__()
-    assert tags.input_tags.string and tags.estimator_type == "classifier"
+    assert tags.input_tags.string and tags.input_tags.three_d_array
+    assert tags.estimator_type == "classifier"
 
 
 # -- real data -----------------------------------------------------------------------------
@@ -388,7 +389,7 @@ def test_r8_accuracy_beats_the_majority_class_by_far():
 
     r8 = load_text_corpus("R8", download_if_missing=False)
     rng = np.random.RandomState(0)
-    train = rng.choice(len(r8.data_train), 1500, replace=False)
+    train = rng.choice(len(r8.data_train), 2000, replace=False)
     X = [r8.data_train[i] for i in train]
     model = HANClassifier(
         max_words=120,
@@ -399,6 +400,7 @@ def test_r8_accuracy_beats_the_majority_class_by_far():
         attention_dim=50,
         epochs=3,
         batch_size=32,
+        learning_rate=0.005,
         random_state=0,
     ).fit(X, r8.target_train[train])
     accuracy = model.score(r8.data_test, r8.target_test)
