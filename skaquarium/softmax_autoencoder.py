@@ -21,7 +21,13 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_array, check_is_fitted, check_non_negative, validate_data
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_array,
+    check_is_fitted,
+    check_non_negative,
+    validate_data,
+)
 
 from ._base import FitData, SkaquariumEstimator
 from .layers import BinarySigmoid, TiedDense
@@ -168,6 +174,35 @@ def split_softmax_autoencoder(model, n_hidden, tied_weights):
     outputs = _apply_decoder(code_in, layers, n_hidden, tied_weights, n_features)
     decoder = keras.Model(code_in, outputs, name="decoder")
     return encoder, decoder
+
+
+@keras.saving.register_keras_serializable(package="skaquarium")
+class SoftmaxKLDivergence(keras.losses.Loss):
+    """``KL(p || q) = sum_w p_w log p_w - sum_w p_w log q_w`` for a softmax output ``q``.
+
+    The cross-entropy term goes through the softmax's logits (TensorFlow's fused softmax
+    cross-entropy), which is numerically stable and keeps only one vocabulary-sized temporary per
+    batch for the gradient; the entropy of ``p`` needs no gradient. Same value as Keras'
+    ``KLDivergence`` up to its clipping, with less memory: this is what makes fitting on a 170,000
+    word vocabulary fit in a few GB.
+
+    Parameters
+    ----------
+    name : str, default="softmax_kl_divergence"
+        Name of the loss.
+    **kwargs
+        Passed to :class:`keras.losses.Loss`.
+    """
+
+    def __init__(self, name="softmax_kl_divergence", **kwargs):
+        super().__init__(name=name, **kwargs)
+
+    def call(self, y_true, y_pred):
+        y_true = keras.ops.cast(y_true, y_pred.dtype)
+        cross_entropy = keras.ops.categorical_crossentropy(y_true, y_pred)
+        # p log p, with 0 log 0 = 0 (no gradient flows into the targets).
+        neg_entropy = keras.ops.sum(y_true * keras.ops.log(keras.ops.maximum(y_true, 1e-30)), -1)
+        return cross_entropy + neg_entropy
 
 
 # -- batches -------------------------------------------------------------------------------------
@@ -526,17 +561,24 @@ class SoftmaxAutoEncoderTransformer(
 
     def _validate_counts(self, X, *, reset):
         """``X`` as a canonical float32 CSR count matrix (never densified)."""
-        if not sp.issparse(X):
-            dtype = getattr(X, "dtype", None)
-            if dtype is not None and dtype.kind in "OUSc" or _has_text(X):
-                raise ValueError(
-                    f"X must be a numeric matrix of word counts; got an input of dtype "
-                    f"{getattr(dtype, 'name', 'object')} (text documents go through a "
-                    "CountVectorizer first)."
-                )
-        X = validate_data(
-            self, X, reset=reset, accept_sparse="csr", dtype=np.float32, ensure_all_finite=True
-        )
+        dtype = getattr(X, "dtype", None)
+        if (dtype is not None and dtype.kind in "US") or _has_text(X):
+            raise ValueError(
+                f"X must be a numeric matrix of word counts; got an input of dtype "
+                f"{getattr(dtype, 'name', 'str')} (text documents go through a CountVectorizer "
+                "first)."
+            )
+        try:
+            X = validate_data(
+                self, X, reset=reset, accept_sparse="csr", dtype=np.float32, ensure_all_finite=True
+            )
+        except ValueError as exc:
+            if "could not convert string" not in str(exc):
+                raise
+            raise ValueError(
+                f"X must be a numeric matrix of word counts; it holds strings ({exc}). Text "
+                "documents go through a CountVectorizer first."
+            ) from None
         if not sp.issparse(X):
             X = sp.csr_matrix(X)
         check_non_negative(X, f"{type(self).__name__} (input X must hold word counts)")
@@ -578,12 +620,9 @@ class SoftmaxAutoEncoderTransformer(
         self._hidden_sizes()
         X = self._validate_counts(X, reset=reset)
         if sample_weight is not None:
-            sample_weight = np.asarray(sample_weight, dtype=np.float32).reshape(-1)
-            if sample_weight.shape[0] != X.shape[0]:
-                raise ValueError(
-                    f"sample_weight has {sample_weight.shape[0]} entries but X has "
-                    f"{X.shape[0]} rows."
-                )
+            sample_weight = _check_sample_weight(
+                sample_weight, X, dtype=np.float32, ensure_non_negative=True
+            )
         if reset:
             df = np.bincount(X.indices, minlength=X.shape[1])
             self.idf_ = (np.log((1.0 + X.shape[0]) / (1.0 + df)) + 1.0).astype(np.float32)
@@ -605,6 +644,8 @@ class SoftmaxAutoEncoderTransformer(
         )
 
     def _get_loss(self):
+        if self.loss in ("kl_divergence", "kld", "KLDivergence"):
+            return SoftmaxKLDivergence()
         try:
             return keras.losses.get(self.loss)
         except ValueError:
@@ -628,21 +669,24 @@ class SoftmaxAutoEncoderTransformer(
     def _after_fit(self):
         self._n_features_out = self.n_components
         self.__dict__.pop("_output_bias", None)
-        self.__dict__.pop("_submodels", None)
+        self._build_submodels()
+
+    def _build_submodels(self):
+        # Encoder and decoder views of model_ (shared weights); not pickled, rebuilt on load.
+        self._encoder, self._decoder = split_softmax_autoencoder(
+            self.model_, len(self._hidden_sizes()), self.tied_weights
+        )
 
     def __getstate__(self):
-        state = super().__getstate__()
-        state.pop("_submodels", None)  # Keras sub-models of model_, rebuilt on demand
+        state = dict(super().__getstate__())  # a copy: object.__getstate__ returns __dict__
+        state.pop("_encoder", None)
+        state.pop("_decoder", None)
         return state
 
-    def _split(self):
-        cached = self.__dict__.get("_submodels")
-        if cached is None or cached[0] is not self.model_:
-            encoder, decoder = split_softmax_autoencoder(
-                self.model_, len(self._hidden_sizes()), self.tied_weights
-            )
-            cached = self._submodels = (self.model_, encoder, decoder)
-        return cached[1], cached[2]
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        if "model_" in self.__dict__:
+            self._build_submodels()
 
     # -- transformer API -------------------------------------------------------------------------
 
@@ -662,7 +706,7 @@ class SoftmaxAutoEncoderTransformer(
         """
         check_is_fitted(self)
         X = self._validate_counts(X, reset=False)
-        encoder, _ = self._split()
+        encoder = self._encoder
         seq = _CountBatches(X, self._scaler(), batch_size=max(self.batch_size, 1024), targets=False)
         return np.asarray(encoder.predict(seq, verbose=0), dtype=np.float32)
 
@@ -686,7 +730,7 @@ class SoftmaxAutoEncoderTransformer(
                 f"Codes must have shape (n_samples, n_components={self.n_components}); got "
                 f"shape {codes.shape}."
             )
-        _, decoder = self._split()
+        decoder = self._decoder
         if codes.shape[0] == 0:
             return np.zeros((0, self.n_features_in_), dtype=np.float32)
         return np.asarray(decoder.predict(codes, batch_size=256, verbose=0), dtype=np.float32)
