@@ -59,7 +59,7 @@ SEED = 0
 # the paper (embedding 100, GRU 50 per direction, attention 100); max_sentences/max_words cap the
 # long corpora so that a fit stays within the CPU budgets (20NG < 15 min, IMDB < 20 min).
 CONFIGS = {
-    "R8": dict(params=dict(max_words=200), budget=420, max_epochs=8),
+    "R8": dict(params=dict(chunk_words=40), budget=420, max_epochs=8),
     "mr": dict(params=dict(dropout=0.3), budget=300, max_epochs=6),
     "20ng": dict(params=dict(max_sentences=40, max_words=20), budget=690, max_epochs=8),
     "imdb": dict(params=dict(max_sentences=20, max_words=40), budget=960, max_epochs=4),

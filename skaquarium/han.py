@@ -206,6 +206,10 @@ class HANClassifier(ClassifierMixin, SkaquariumEstimator):
         Words seen in fewer training documents are out of vocabulary (text input).
     max_features : int or None, default=None
         Largest vocabulary, most frequent words first (text input).
+    chunk_words : int or None, default=None
+        Split sentences longer than this many words into pieces treated as sentences (text
+        input): for text without sentence punctuation, where a document would otherwise be one
+        long sentence. None: no splitting.
     vocabulary_size : int or None, default=None
         For 3-D id input: the number of ids (ids must be below it). None: the largest id seen at
         ``fit`` plus one (or the rows of ``embeddings``).
@@ -318,6 +322,7 @@ class HANClassifier(ClassifierMixin, SkaquariumEstimator):
         "max_words": [Interval(Integral, 1, None, closed="left"), None],
         "min_df": [Interval(Integral, 1, None, closed="left")],
         "max_features": [Interval(Integral, 1, None, closed="left"), None],
+        "chunk_words": [Interval(Integral, 1, None, closed="left"), None],
         "vocabulary_size": [Interval(Integral, 2, None, closed="left"), None],
         "embedding_dim": [Interval(Integral, 1, None, closed="left")],
         "word_units": [Interval(Integral, 1, None, closed="left")],
@@ -337,6 +342,7 @@ class HANClassifier(ClassifierMixin, SkaquariumEstimator):
         max_words=None,
         min_df=2,
         max_features=None,
+        chunk_words=None,
         vocabulary_size=None,
         embedding_dim=100,
         word_units=50,
@@ -362,6 +368,7 @@ class HANClassifier(ClassifierMixin, SkaquariumEstimator):
         self.max_words = max_words
         self.min_df = min_df
         self.max_features = max_features
+        self.chunk_words = chunk_words
         self.vocabulary_size = vocabulary_size
         self.embedding_dim = embedding_dim
         self.word_units = word_units
@@ -455,6 +462,7 @@ class HANClassifier(ClassifierMixin, SkaquariumEstimator):
                 max_words=self.max_words,
                 min_df=self.min_df,
                 max_features=self.max_features,
+                chunk_words=self.chunk_words,
             ).fit(docs)
             self.vocabulary_size_ = self.tokenizer_.vocabulary_size_
             self.max_sentences_ = self.tokenizer_.max_sentences_

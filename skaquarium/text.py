@@ -102,6 +102,11 @@ class HierarchicalTokenizer(TransformerMixin, BaseEstimator):
     percentile : float, default=95.0
         Percentile of the training lengths used for ``max_sentences``/``max_words`` when they are
         None.
+    chunk_words : int or None, default=None
+        Split sentences longer than this many words into consecutive pieces of at most this
+        length, each then treated as a sentence. Useful for text without sentence punctuation
+        (e.g. the Reuters corpora), where a document is otherwise one long sentence. None: no
+        splitting.
 
     Attributes
     ----------
@@ -149,6 +154,7 @@ class HierarchicalTokenizer(TransformerMixin, BaseEstimator):
         "token_pattern": [str],
         "sentence_pattern": [str],
         "percentile": [Interval(Real, 0, 100, closed="right")],
+        "chunk_words": [Interval(Integral, 1, None, closed="left"), None],
     }
 
     def __init__(
@@ -162,6 +168,7 @@ class HierarchicalTokenizer(TransformerMixin, BaseEstimator):
         token_pattern=_DEFAULT_TOKEN_PATTERN,
         sentence_pattern=_DEFAULT_SENTENCE_PATTERN,
         percentile=95.0,
+        chunk_words=None,
     ):
         self.max_sentences = max_sentences
         self.max_words = max_words
@@ -171,6 +178,7 @@ class HierarchicalTokenizer(TransformerMixin, BaseEstimator):
         self.token_pattern = token_pattern
         self.sentence_pattern = sentence_pattern
         self.percentile = percentile
+        self.chunk_words = chunk_words
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -187,8 +195,11 @@ class HierarchicalTokenizer(TransformerMixin, BaseEstimator):
         for doc in docs:
             if self.lowercase:
                 doc = doc.lower()
-            sentences = (word_re.findall(s) for s in sent_re.split(doc) if s)
-            out.append([s for s in sentences if s])
+            sentences = [w for w in (word_re.findall(s) for s in sent_re.split(doc) if s) if w]
+            if self.chunk_words is not None:
+                n = self.chunk_words
+                sentences = [s[i : i + n] for s in sentences for i in range(0, len(s), n)]
+            out.append(sentences)
         return out
 
     @_fit_context(prefer_skip_nested_validation=True)

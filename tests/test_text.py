@@ -64,6 +64,12 @@ def test_truncation_keeps_the_beginning():
     assert len(tok.tokenize(DOCS[:1], truncate=False)[0]) == 2
 
 
+def test_chunk_words_splits_long_sentences_into_pieces():
+    tok = HierarchicalTokenizer(chunk_words=2).fit(DOCS)
+    assert tok.tokenize(DOCS[2:]) == [[["the", "cat"], ["and", "the"], ["dog"]]]
+    assert tok.max_words_ == 2
+
+
 def test_default_limits_come_from_the_length_percentile():
     docs = ["w. " * n for n in range(1, 21)] + ["a b c d e f g h i j"]
     tok = HierarchicalTokenizer().fit(docs)
