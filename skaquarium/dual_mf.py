@@ -253,6 +253,32 @@ def _lookup(known, sorter, values):
     return np.where(found, index, -1).astype(np.int64)
 
 
+class _IdIndex:
+    """Maps ids to positions in ``known``; a direct table for integer ids of a small range."""
+
+    def __init__(self, known):
+        self.known = known
+        self.sorter = np.argsort(known, kind="stable")
+        self.table = None
+        if known.dtype.kind in "iu" and len(known):
+            low, high = int(known.min()), int(known.max())
+            if high - low < max(4 * len(known), 1 << 16):
+                self.low = low
+                self.table = np.full(high - low + 1, -1, dtype=np.int64)
+                self.table[known - low] = np.arange(len(known))
+
+    def positions(self, values):
+        if self.table is not None and values.dtype.kind in "iu":
+            offset = values.astype(np.int64, copy=False) - self.low
+            inside = (offset >= 0) & (offset < len(self.table))
+            if inside.all():
+                return self.table[offset]
+            out = np.full(len(values), -1, dtype=np.int64)
+            out[inside] = self.table[offset[inside]]
+            return out
+        return _lookup(self.known, self.sorter, values)
+
+
 def _parse_layers(layers, name):
     """``row_layers``/``col_layers`` as a tuple of (units, activation)."""
     parsed = []
@@ -313,7 +339,7 @@ class DualMFRegressor(RegressorMixin, SkaquariumEstimator):
 
     Parameters
     ----------
-    n_components : int, default=64
+    n_components : int, default=32
         Size of the latent vectors.
     row_layers, col_layers : tuple, default=()
         Hidden layers of the row and column towers: a sequence of sizes (ReLU) or of
@@ -321,18 +347,18 @@ class DualMFRegressor(RegressorMixin, SkaquariumEstimator):
         embeddings are the latent vector (a linear tower).
     row_history, col_history : bool, default=True
         Feed each id's rating history into its tower.
-    l2 : float, default=1e-5
+    l2 : float, default=1e-4
         L2 penalty of every embedding and kernel, added to the loss at every batch.
     dropout : float, default=0.0
         Dropout rate after every hidden layer.
     history_dropout : float, default=0.5
         Dropout rate of the history inputs while training (entries of a history are hidden at
         random, as in denoising autoencoders).
-    epochs : int, default=40
+    epochs : int, default=30
         Maximum number of passes over the ratings.
-    batch_size : int, default=512
+    batch_size : int, default=1024
         Ratings per gradient step.
-    learning_rate : float, default=1e-3
+    learning_rate : float, default=2e-3
         Step size of the optimizer.
     optimizer : {"adam", "adamw", "rmsprop", "sgd", "adagrad"}, default="adam"
         Keras optimizer.
@@ -341,7 +367,7 @@ class DualMFRegressor(RegressorMixin, SkaquariumEstimator):
         for ``n_iter_no_change`` epochs, restoring the best weights.
     validation_fraction : float, default=0.1
         Share of ratings held out for early stopping.
-    n_iter_no_change : int, default=3
+    n_iter_no_change : int, default=2
         Patience of early stopping, in epochs.
     warm_start : bool, default=False
         Continue training the current model on the next ``fit`` (the ids must be known).
@@ -435,21 +461,21 @@ class DualMFRegressor(RegressorMixin, SkaquariumEstimator):
     def __init__(
         self,
         *,
-        n_components=64,
+        n_components=32,
         row_layers=(),
         col_layers=(),
         row_history=True,
         col_history=True,
-        l2=1e-5,
+        l2=1e-4,
         dropout=0.0,
         history_dropout=0.5,
-        epochs=40,
-        batch_size=512,
-        learning_rate=1e-3,
+        epochs=30,
+        batch_size=1024,
+        learning_rate=2e-3,
         optimizer="adam",
         early_stopping=True,
         validation_fraction=0.1,
-        n_iter_no_change=3,
+        n_iter_no_change=2,
         warm_start=False,
         random_state=None,
         verbose=0,
@@ -683,8 +709,8 @@ class DualMFRegressor(RegressorMixin, SkaquariumEstimator):
 
     def _refresh_lookups(self):
         """Private caches derived from the fitted attributes (recomputed after load)."""
-        self._row_sorter = np.argsort(self.row_ids_, kind="stable")
-        self._col_sorter = np.argsort(self.col_ids_, kind="stable")
+        self._row_index = _IdIndex(self.row_ids_)
+        self._col_index = _IdIndex(self.col_ids_)
         self._by_col = None
 
     def _history(self, side, n_fit_other):
@@ -831,10 +857,9 @@ class DualMFRegressor(RegressorMixin, SkaquariumEstimator):
     def _resolve(self, side, ids):
         """Latent table, bias table and index of each id (unknown ids get cold encodings)."""
         known = self.row_ids_ if side == "row" else self.col_ids_
-        sorter = self._row_sorter if side == "row" else self._col_sorter
         latent = getattr(self, f"{side}_embeddings_")
         bias = getattr(self, f"{side}_bias_")
-        index = _lookup(known, sorter, ids)
+        index = (self._row_index if side == "row" else self._col_index).positions(ids)
         unknown = index < 0
         n_unknown = 0
         if unknown.any():
@@ -878,13 +903,22 @@ class DualMFRegressor(RegressorMixin, SkaquariumEstimator):
                 UnknownIdWarning,
                 stacklevel=2,
             )
-        out = np.empty(len(ri), dtype=np.float64)
-        chunk = 65536
-        for start in range(0, len(ri), chunk):
-            r, c = ri[start : start + chunk], ci[start : start + chunk]
-            out[start : start + chunk] = (
-                np.einsum("ij,ij->i", row_latent[r], col_latent[c]) + row_bias[r] + col_bias[c]
-            )
+        n_cells = len(row_latent) * len(col_latent)
+        if n_cells <= min(2 * len(ri), 50_000_000):
+            # Many pairs over few ids: one matrix product of all rows and columns, then a
+            # gather, is faster than a dot product per pair.
+            scores = row_latent @ col_latent.T
+            scores += row_bias[:, None]
+            scores += col_bias[None, :]
+            out = scores[ri, ci].astype(np.float64)
+        else:
+            out = np.empty(len(ri), dtype=np.float64)
+            chunk = 65536
+            for start in range(0, len(ri), chunk):
+                r, c = ri[start : start + chunk], ci[start : start + chunk]
+                out[start : start + chunk] = (
+                    np.einsum("ij,ij->i", row_latent[r], col_latent[c]) + row_bias[r] + col_bias[c]
+                )
         out += self.global_mean_
         return np.clip(out, *self.rating_range_)
 
@@ -925,7 +959,7 @@ class DualMFRegressor(RegressorMixin, SkaquariumEstimator):
             seen = self.ratings_[ri[known]].tocoo()
             scores[np.flatnonzero(known)[seen.row], seen.col] = -np.inf
         if k < n_cols:
-            top = np.argpartition(-scores, k - 1, axis=1)[:, :k]
+            top = np.argpartition(scores, n_cols - k, axis=1)[:, n_cols - k :]
         else:
             top = np.broadcast_to(np.arange(n_cols), scores.shape).copy()
         top_scores = np.take_along_axis(scores, top, axis=1)
@@ -961,8 +995,7 @@ class DualMFRegressor(RegressorMixin, SkaquariumEstimator):
                 raise ValueError("y contains NaN or infinity.")
             for side, ids in (("row", rows), ("col", cols)):
                 known = getattr(self, f"{side}_ids_")
-                sorter = self._row_sorter if side == "row" else self._col_sorter
-                index = _lookup(known, sorter, ids)
+                index = (self._row_index if side == "row" else self._col_index).positions(ids)
                 new_ids = np.unique(ids[index < 0])
                 if len(new_ids):
                     try:
@@ -971,8 +1004,8 @@ class DualMFRegressor(RegressorMixin, SkaquariumEstimator):
                         all_ids = np.concatenate([known.astype(object), new_ids.astype(object)])
                     setattr(self, f"{side}_ids_", all_ids)
             self._refresh_lookups()
-            row_index = _lookup(self.row_ids_, self._row_sorter, rows)
-            col_index = _lookup(self.col_ids_, self._col_sorter, cols)
+            row_index = self._row_index.positions(rows)
+            col_index = self._col_index.positions(cols)
             shape = (len(self.row_ids_), len(self.col_ids_))
             old = self.ratings_.tocoo()
             self.ratings_ = sp.csr_matrix(

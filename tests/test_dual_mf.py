@@ -47,7 +47,52 @@ def make_common_estimator():
     )
 
 
-EXPECTED_FAILED_CHECKS = {}
+_NOT_PAIRS = (
+    "DualMFRegressor's X is (row id, column id) pairs and must have exactly 2 columns; this check "
+    "fits on X with another number of columns, which is rejected with a ValueError"
+)
+EXPECTED_FAILED_CHECKS = {
+    "check_estimator_tags_renamed": (
+        "scikeras' BaseWrapper (a third-party base class) defines _more_tags; the package's tags "
+        "come from SkaquariumEstimator.__sklearn_tags__"
+    ),
+    **{
+        name: _NOT_PAIRS
+        for name in [
+            "check_all_zero_sample_weights_error",
+            "check_complex_data",
+            "check_dict_unchanged",
+            "check_dont_overwrite_parameters",
+            "check_dtype_object",
+            "check_estimator_sparse_array",
+            "check_estimator_sparse_matrix",
+            "check_estimator_sparse_tag",
+            "check_estimators_dtypes",
+            "check_estimators_nan_inf",
+            "check_estimators_pickle",
+            "check_estimators_pickle(readonly_memmap=True)",
+            "check_f_contiguous_array_estimator",
+            "check_fit2d_1sample",
+            "check_fit2d_predict1d",
+            "check_fit_score_takes_y",
+            "check_methods_sample_order_invariance",
+            "check_methods_subset_invariance",
+            "check_n_features_in_after_fitting",
+            "check_pipeline_consistency",
+            "check_positive_only_tag_during_fit",
+            "check_regressor_data_not_an_array",
+            "check_regressors_int",
+            "check_regressors_no_decision_function",
+            "check_regressors_train",
+            "check_regressors_train(readonly_memmap=True)",
+            "check_regressors_train(readonly_memmap=True,X_dtype=float32)",
+            "check_sample_weight_equivalence_on_dense_data",
+            "check_sample_weights_list",
+            "check_sample_weights_not_an_array",
+            "check_supervised_y_2d",
+        ]
+    },
+}
 
 
 def rmse(a, b):
@@ -365,3 +410,21 @@ def test_movielens_u1_rmse():
     with pytest.warns(UnknownIdWarning):  # u1.test has items u1.base never rated
         pred = model.predict(X[test])
     assert rmse(pred, y[test]) < 0.93
+
+
+def test_scikit_learn_invariances_on_pairs(fitted, data):
+    """What the common checks would test, on valid (row id, column id) input."""
+    X, y, X_test, _ = data
+    assert fitted.n_features_in_ == 2
+    state = {k: v for k, v in vars(fitted).items() if not k.startswith("_")}
+    full = fitted.predict(X_test)
+    assert set(state) == {k for k in vars(fitted) if not k.startswith("_")}
+    for key, value in state.items():
+        assert vars(fitted)[key] is value, key  # predict changes no attribute
+    order = np.random.RandomState(1).permutation(len(X_test))
+    np.testing.assert_array_equal(fitted.predict(X_test[order]), full[order])
+    np.testing.assert_array_equal(fitted.predict(X_test[:7]), full[:7])
+    model = DualMFRegressor(**dict(SMALL, epochs=1)).fit(
+        X.tolist(), y.astype(int).tolist(), sample_weight=[1.0] * len(y)
+    )
+    assert model.predict(X_test).dtype == np.float64

@@ -1,0 +1,322 @@
+"""Benchmark of DualMFRegressor on MovieLens against Surprise's SVD and SVD++, in one run.
+
+Usage::
+
+    python benchmarks/dual_mf.py [--quick]
+
+Measures, with the defaults the README recommends:
+
+* RMSE on the canonical MovieLens 100K splits u1..u5 (``--quick``: u1 only), beside Surprise
+  ``SVD`` and ``SVDpp`` fitted on the same folds, and fit times as ratios to ``SVDpp``;
+* u1 RMSE with and without side features and with and without rating histories;
+* prediction throughput on 1 million (user, item) pairs, as a ratio to Surprise ``SVD.test``,
+  and the time of ``recommend`` for all 943 users (k=10);
+* cold start: 10% of the users held out entirely; RMSE on their ratings from side features only,
+  and after folding in 5 ratings each, against the item-bias baseline;
+* MovieLens latest-small (half stars), a seeded random 90/10 split, beside SVD and SVD++.
+
+Writes ``benchmarks/results/dual_mf.json`` and ``benchmarks/results/dual_mf.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from skaquarium import DualMFRegressor  # noqa: E402
+from skaquarium.datasets import load_movielens  # noqa: E402
+from skaquarium.dual_mf import UnknownIdWarning  # noqa: E402
+
+RESULTS = Path(__file__).resolve().parent / "results"
+SEED = 0
+
+
+def rmse(pred, truth):
+    return float(np.sqrt(np.mean((np.asarray(pred) - np.asarray(truth)) ** 2)))
+
+
+def features_of(ml):
+    """Side features as sparse DataFrames indexed by id (None where the dataset has none)."""
+
+    def frame(matrix, ids):
+        if matrix is None:
+            return None
+        return pd.DataFrame.sparse.from_spmatrix(matrix, index=ids)
+
+    return frame(ml.user_features, ml.user_ids), frame(ml.item_features, ml.item_ids)
+
+
+def fit_dual(X, y, *, features=None, **params):
+    model = DualMFRegressor(random_state=SEED, **params)
+    kwargs = {}
+    if features is not None:
+        kwargs = dict(row_features=features[0], col_features=features[1])
+    start = time.perf_counter()
+    model.fit(X, y, **kwargs)
+    return model, time.perf_counter() - start
+
+
+def predict_quiet(model, X):
+    """Predict, ignoring the warning about test ids the training split lacks."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UnknownIdWarning)
+        return model.predict(X)
+
+
+def surprise_data(X, y, rating_scale):
+    from surprise import Dataset, Reader
+
+    frame = pd.DataFrame({"u": X[:, 0], "i": X[:, 1], "r": y})
+    return Dataset.load_from_df(frame, Reader(rating_scale=rating_scale)).build_full_trainset()
+
+
+def fit_surprise(name, X, y, rating_scale):
+    from surprise import SVD, BaselineOnly, SVDpp
+
+    algo = {"SVD": SVD, "SVDpp": SVDpp}.get(name)
+    algo = BaselineOnly(verbose=False) if name == "BaselineOnly" else algo(random_state=SEED)
+    trainset = surprise_data(X, y, rating_scale)
+    start = time.perf_counter()
+    algo.fit(trainset)
+    return algo, time.perf_counter() - start
+
+
+def surprise_predict(algo, X):
+    return np.array([algo.predict(u, i).est for u, i in X])
+
+
+def movielens_folds(ml, folds, results, rows):
+    X = ml.ratings[["user_id", "item_id"]].to_numpy()
+    y = ml.ratings["rating"].to_numpy()
+    per_fold = {}
+    for fold in folds:
+        train, test = ml.folds[fold]
+        model, fit_s = fit_dual(X[train], y[train])
+        entry = {
+            "DualMF": {
+                "rmse": rmse(predict_quiet(model, X[test]), y[test]),
+                "fit_s": fit_s,
+                "epochs": model.n_iter_,
+            }
+        }
+        for name in ("SVD", "SVDpp"):
+            algo, fit_s = fit_surprise(name, X[train], y[train], (1, 5))
+            entry[name] = {"rmse": rmse(surprise_predict(algo, X[test]), y[test]), "fit_s": fit_s}
+        entry["fit_ratio_to_SVDpp"] = entry["DualMF"]["fit_s"] / entry["SVDpp"]["fit_s"]
+        per_fold[fold] = entry
+        print(fold, json.dumps(entry), flush=True)
+    results["ml100k_folds"] = per_fold
+    for name in ("DualMF", "SVD", "SVDpp"):
+        values = [per_fold[f][name]["rmse"] for f in folds]
+        rows.append((f"ML-100K u1 RMSE, {name}", f"{per_fold[folds[0]][name]['rmse']:.4f}"))
+        if len(folds) > 1:
+            rows.append(
+                (f"ML-100K mean RMSE {folds[0]}..{folds[-1]}, {name}", f"{np.mean(values):.4f}")
+            )
+    fit = [per_fold[f]["DualMF"]["fit_s"] for f in folds]
+    ratio = [per_fold[f]["fit_ratio_to_SVDpp"] for f in folds]
+    rows.append(("DualMF fit time per fold, s (median)", f"{np.median(fit):.1f}"))
+    rows.append(("DualMF fit time / SVDpp fit time (median)", f"{np.median(ratio):.2f}"))
+    return X, y
+
+
+def variants(ml, X, y, results, rows):
+    train, test = ml.folds["u1"]
+    feats = features_of(ml)
+    out = {}
+    for with_features in (False, True):
+        for with_history in (True, False):
+            params = {} if with_history else dict(row_history=False, col_history=False)
+            model, fit_s = fit_dual(
+                X[train], y[train], features=feats if with_features else None, **params
+            )
+            key = f"features={with_features}, history={with_history}"
+            out[key] = {"rmse": rmse(predict_quiet(model, X[test]), y[test]), "fit_s": fit_s}
+            print(key, out[key], flush=True)
+            rows.append(
+                (
+                    f"u1 RMSE, side features {'on' if with_features else 'off'}, "
+                    f"histories {'on' if with_history else 'off'}",
+                    f"{out[key]['rmse']:.4f}",
+                )
+            )
+    results["u1_variants"] = out
+
+
+def speed(ml, X, y, results, rows):
+    train, _ = ml.folds["u1"]
+    model, _ = fit_dual(X[train], y[train])
+    rng = np.random.RandomState(SEED)
+    pairs = np.column_stack(
+        [rng.choice(model.row_ids_, 1_000_000), rng.choice(model.col_ids_, 1_000_000)]
+    )
+    times = []
+    for _ in range(5):
+        start = time.perf_counter()
+        model.predict(pairs)
+        times.append(time.perf_counter() - start)
+    dual_rate = len(pairs) / np.median(times)
+    algo, _ = fit_surprise("SVD", X[train], y[train], (1, 5))
+    testset = [(u, i, 0.0) for u, i in pairs[:200_000]]
+    s_times = []
+    for _ in range(3):
+        start = time.perf_counter()
+        algo.test(testset)
+        s_times.append(time.perf_counter() - start)
+    svd_rate = len(testset) / np.median(s_times)
+    users = model.row_ids_
+    r_times = []
+    for _ in range(7):
+        start = time.perf_counter()
+        model.recommend(users, k=10)
+        r_times.append(time.perf_counter() - start)
+    results["speed"] = {
+        "predict_pairs": len(pairs),
+        "predict_pairs_per_s": dual_rate,
+        "surprise_svd_test_pairs": len(testset),
+        "surprise_svd_test_pairs_per_s": svd_rate,
+        "ratio": dual_rate / svd_rate,
+        "recommend_all_users_k10_s": float(np.median(r_times)),
+        "n_users": len(users),
+    }
+    print(results["speed"], flush=True)
+    rows.append(("predict, pairs/s on 1M pairs", f"{dual_rate:,.0f}"))
+    rows.append(("Surprise SVD.test, pairs/s", f"{svd_rate:,.0f}"))
+    rows.append(("predict rate / SVD.test rate", f"{dual_rate / svd_rate:.1f}"))
+    rows.append(
+        (f"recommend all {len(users)} users, k=10, s (median)", f"{np.median(r_times):.4f}")
+    )
+
+
+def cold_start(ml, results, rows, n_fold_in=5):
+    ratings = ml.ratings
+    rng = np.random.RandomState(SEED)
+    users = np.unique(ratings["user_id"])
+    cold = rng.choice(users, size=len(users) // 10, replace=False)
+    is_cold = ratings["user_id"].isin(cold).to_numpy()
+    X = ratings[["user_id", "item_id"]].to_numpy()
+    y = ratings["rating"].to_numpy()
+    # For each cold user, 5 random ratings to fold in; the rest is the evaluation set.
+    cold_index = np.flatnonzero(is_cold)
+    order = rng.permutation(cold_index)
+    first = pd.Series(X[order, 0]).groupby(X[order, 0]).cumcount().to_numpy() < n_fold_in
+    fold_index, eval_index = np.sort(order[first]), np.sort(order[~first])
+    train = ~is_cold
+    feats = features_of(ml)
+    model, _ = fit_dual(X[train], y[train], features=feats)
+    side_only = rmse(predict_quiet(model, X[eval_index]), y[eval_index])
+    model.fold_in(X[fold_index], y[fold_index])
+    folded = rmse(predict_quiet(model, X[eval_index]), y[eval_index])
+    base, _ = fit_surprise("BaselineOnly", X[train], y[train], (1, 5))
+    item_bias = rmse(surprise_predict(base, X[eval_index]), y[eval_index])
+    both = np.r_[np.flatnonzero(train), fold_index]
+    base5, _ = fit_surprise("BaselineOnly", X[both], y[both], (1, 5))
+    base5_rmse = rmse(surprise_predict(base5, X[eval_index]), y[eval_index])
+    results["cold_start"] = {
+        "n_cold_users": len(cold),
+        "n_eval_ratings": len(eval_index),
+        "dual_mf_side_features_only": side_only,
+        "dual_mf_after_fold_in_5": folded,
+        "item_bias_baseline": item_bias,
+        "user_item_bias_baseline_with_5": base5_rmse,
+    }
+    print(results["cold_start"], flush=True)
+    rows.append(("cold users: DualMF from side features only", f"{side_only:.4f}"))
+    rows.append((f"cold users: DualMF after fold_in of {n_fold_in} ratings", f"{folded:.4f}"))
+    rows.append(("cold users: item-bias baseline (Surprise BaselineOnly)", f"{item_bias:.4f}"))
+    rows.append(
+        (f"cold users: BaselineOnly refitted with the {n_fold_in} ratings", f"{base5_rmse:.4f}")
+    )
+
+
+def latest_small(results, rows):
+    ml = load_movielens("latest-small")
+    X = ml.ratings[["user_id", "item_id"]].to_numpy()
+    y = ml.ratings["rating"].to_numpy()
+    perm = np.random.RandomState(SEED).permutation(len(y))
+    n_test = len(y) // 10
+    test, train = np.sort(perm[:n_test]), np.sort(perm[n_test:])
+    model, fit_s = fit_dual(X[train], y[train])
+    out = {"DualMF": {"rmse": rmse(predict_quiet(model, X[test]), y[test]), "fit_s": fit_s}}
+    for name in ("SVD", "SVDpp"):
+        algo, fit_s = fit_surprise(name, X[train], y[train], (0.5, 5))
+        out[name] = {"rmse": rmse(surprise_predict(algo, X[test]), y[test]), "fit_s": fit_s}
+    results["latest_small_90_10"] = out
+    print(out, flush=True)
+    for name in ("DualMF", "SVD", "SVDpp"):
+        rows.append((f"latest-small 90/10 RMSE, {name}", f"{out[name]['rmse']:.4f}"))
+
+
+def versions():
+    import keras
+    import scipy
+    import sklearn
+    import surprise
+    import tensorflow as tf
+
+    import skaquarium
+
+    return {
+        "python": sys.version.split()[0],
+        "skaquarium": skaquarium.__version__,
+        "tensorflow": tf.__version__,
+        "keras": keras.__version__,
+        "numpy": np.__version__,
+        "scipy": scipy.__version__,
+        "scikit-learn": sklearn.__version__,
+        "scikit-surprise": surprise.__version__,
+        "pandas": pd.__version__,
+    }
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="u1 only, fewer experiments")
+    args = parser.parse_args(argv)
+    results = {
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "quick": args.quick,
+        "params": DualMFRegressor(random_state=SEED).get_params(),
+        "platform": platform.platform(),
+        "processor": platform.processor() or platform.machine(),
+        "cpu_count": os.cpu_count(),
+        "versions": versions(),
+    }
+    rows = []
+    ml = load_movielens("100k")
+    folds = ["u1"] if args.quick else ["u1", "u2", "u3", "u4", "u5"]
+    X, y = movielens_folds(ml, folds, results, rows)
+    speed(ml, X, y, results, rows)
+    if not args.quick:
+        variants(ml, X, y, results, rows)
+    cold_start(ml, results, rows)
+    if not args.quick:
+        latest_small(results, rows)
+    table = "| measure | value |\n|---|---|\n" + "\n".join(f"| {k} | {v} |" for k, v in rows)
+    print(table)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    results["table"] = dict(rows)
+    (RESULTS / "dual_mf.json").write_text(json.dumps(results, indent=2, default=str) + "\n")
+    header = (
+        f"DualMFRegressor on MovieLens, `python benchmarks/dual_mf.py{' --quick' if args.quick else ''}`"
+        f", {results['date']}, {results['cpu_count']} CPUs, TensorFlow "
+        f"{results['versions']['tensorflow']}, Surprise {results['versions']['scikit-surprise']}.\n\n"
+    )
+    (RESULTS / "dual_mf.md").write_text(header + table + "\n")
+
+
+if __name__ == "__main__":
+    main()
