@@ -44,7 +44,20 @@ def make_common_estimator():
 
 
 #: Checks of parametrize_with_checks that fail for a legitimate reason.
-EXPECTED_FAILED_CHECKS = {}
+EXPECTED_FAILED_CHECKS = {
+    "check_estimator_tags_renamed": (
+        "scikeras 0.13's BaseWrapper, a parent class, still defines the pre-1.6 `_more_tags`; "
+        "the package's base defines `__sklearn_tags__`"
+    ),
+    "check_sample_weight_equivalence_on_dense_data": (
+        "mini-batch gradient descent sees a repeated sample in a different batch than a "
+        "weight of 2, so the two fits agree only approximately"
+    ),
+    "check_sample_weight_equivalence_on_sparse_data": (
+        "mini-batch gradient descent sees a repeated sample in a different batch than a "
+        "weight of 2, so the two fits agree only approximately"
+    ),
+}
 
 
 def small(**params):
@@ -461,11 +474,16 @@ def test_20newsgroups_codes_cluster_far_better_than_chance():
         )
     except OSError:
         pytest.skip("20 Newsgroups is not in SCIKIT_LEARN_DATA")
-    docs, labels = news.data[:800], news.target[:800]
+    docs, labels = news.data, news.target  # 2,245 documents
     pipe = make_pipeline(
         CountVectorizer(stop_words="english", min_df=3, max_df=0.5),
         SoftmaxAutoEncoderTransformer(
-            n_components=32, hidden_layer_sizes=(128,), epochs=15, batch_size=64, random_state=0
+            n_components=32,
+            hidden_layer_sizes=(128,),
+            activation="tanh",
+            epochs=20,
+            batch_size=64,
+            random_state=0,
         ),
         Normalizer(),
         KMeans(4, n_init=10, random_state=0),
@@ -474,9 +492,9 @@ def test_20newsgroups_codes_cluster_far_better_than_chance():
     score = v_measure_score(labels, assigned)
     shuffled = v_measure_score(np.random.RandomState(0).permutation(labels), assigned)
     assert shuffled < 0.02
-    assert score > 0.4
+    assert score > 0.5
     # Binary retrieval: a document's 10 Hamming neighbours mostly share its newsgroup.
     counts = pipe[0].transform(docs)
     packed = pipe[1].pack_codes(counts)
     _, idx = hamming_search(packed, packed, n_neighbors=11)
-    assert (labels[idx[:, 1:]] == labels[:, None]).mean() > 0.5  # chance is about 0.25
+    assert (labels[idx[:, 1:]] == labels[:, None]).mean() > 0.7  # chance is about 0.25
