@@ -27,6 +27,7 @@ graph, built by a plain function of the module), ``_get_loss`` and optionally ``
 from __future__ import annotations
 
 import contextlib
+import importlib
 import io
 import json
 import math
@@ -748,6 +749,12 @@ def _hashable(key):
 def _decode_estimator(entry, arrays):
     name = entry["__estimator__"]
     cls = _REGISTRY.get(name)
+    if cls is None:
+        from . import _LAZY  # the package's own modules only: they register their classes
+
+        if name in _LAZY:
+            importlib.import_module(_LAZY[name])
+            cls = _REGISTRY.get(name)
     if cls is None:
         raise ValueError(
             f"The model file holds an estimator of class {name!r}, which is not one of "
