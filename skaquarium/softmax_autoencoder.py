@@ -34,6 +34,7 @@ from .layers import BinarySigmoid, TiedDense
 
 __all__ = [
     "SoftmaxAutoEncoderTransformer",
+    "SoftmaxKLDivergence",
     "build_softmax_autoencoder",
     "hamming_search",
 ]
@@ -417,8 +418,9 @@ class SoftmaxAutoEncoderTransformer(
         Tie the decoder to the encoder: the decoder mirrors the encoder, each layer multiplying by
         the transposed kernel of its encoder counterpart (half the parameters).
     loss : str, default="kl_divergence"
-        A Keras loss name comparing the word distribution with the softmax output, e.g.
-        ``"categorical_crossentropy"`` (the same gradients) or ``"mse"``.
+        ``"kl_divergence"`` is :class:`SoftmaxKLDivergence` (computed through the softmax's
+        logits, memory-lean); any other Keras loss name compares the word distribution with the
+        softmax output, e.g. ``"categorical_crossentropy"`` (the same gradients) or ``"mse"``.
     epochs : int, default=20
         Passes over the training documents.
     batch_size : int, default=256

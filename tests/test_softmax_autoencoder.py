@@ -18,7 +18,11 @@ from sklearn.preprocessing import Normalizer
 
 from skaquarium import SoftmaxAutoEncoderTransformer, load
 from skaquarium.layers import TiedDense
-from skaquarium.softmax_autoencoder import build_softmax_autoencoder, hamming_search
+from skaquarium.softmax_autoencoder import (
+    SoftmaxKLDivergence,
+    build_softmax_autoencoder,
+    hamming_search,
+)
 
 N_TOPICS = 3
 
@@ -337,6 +341,19 @@ def test_tied_dense_layer_config_round_trip():
     layer = TiedDense(3, activation="relu", transpose_activation="softmax", name="t")
     clone_ = TiedDense.from_config(layer.get_config())
     assert clone_.get_config() == layer.get_config()
+
+
+def test_softmax_kl_divergence_matches_keras_kl_divergence():
+    rng = np.random.RandomState(0)
+    logits = keras.ops.convert_to_tensor(rng.normal(size=(4, 6)).astype("float32"))
+    q = keras.activations.softmax(logits)
+    p = rng.poisson(1.0, size=(4, 6)).astype("float32")
+    p[0] = 0.0  # an empty document: no words, no loss
+    p[1:] /= p[1:].sum(axis=1, keepdims=True)
+    ours = np.asarray(SoftmaxKLDivergence(reduction=None)(p, q))
+    expected = np.asarray(keras.losses.KLDivergence(reduction=None)(p, q))
+    np.testing.assert_allclose(ours[1:], expected[1:], rtol=1e-4, atol=1e-6)
+    assert ours[0] == pytest.approx(0.0, abs=1e-6)
 
 
 def test_graph_builder_without_hidden_layers():
