@@ -68,7 +68,7 @@ def build_tower_encoder(
     l2 : float, default=0.0
         L2 penalty of every kernel.
     dropout : float, default=0.0
-        Dropout after every hidden layer.
+        Dropout after every hidden layer (on the latent vector when there is none).
     history_dropout : float, default=0.0
         Dropout on the history input (entries of the rating vector are dropped while training).
 
@@ -112,6 +112,8 @@ def build_tower_encoder(
             if dropout > 0:
                 z = keras.layers.Dropout(dropout, name=f"{name}_dropout_{i}")(z)
         z = keras.layers.Dense(n_components, kernel_regularizer=reg, name=f"{name}_latent")(z)
+    elif dropout > 0:
+        z = keras.layers.Dropout(dropout, name=f"{name}_latent_dropout")(z)
     outputs = [z]
     if side:
         side_in = side[0] if len(side) == 1 else keras.layers.Concatenate()(side)
@@ -153,7 +155,7 @@ def build_dual_mf_graph(
     l2 : float, default=0.0
         L2 penalty of the embeddings and kernels.
     dropout : float, default=0.0
-        Dropout after every hidden layer.
+        Dropout after every hidden layer (on the latent vector when there is none).
     history_dropout : float, default=0.0
         Dropout on the history inputs.
 
@@ -350,7 +352,8 @@ class DualMFRegressor(RegressorMixin, SkaquariumEstimator):
     l2 : float, default=1e-4
         L2 penalty of every embedding and kernel, added to the loss at every batch.
     dropout : float, default=0.0
-        Dropout rate after every hidden layer.
+        Dropout rate after every hidden layer (on the latent vector of a tower without hidden
+        layers).
     history_dropout : float, default=0.5
         Dropout rate of the history inputs while training (entries of a history are hidden at
         random, as in denoising autoencoders).

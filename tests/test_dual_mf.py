@@ -60,13 +60,9 @@ EXPECTED_FAILED_CHECKS = {
         name: _NOT_PAIRS
         for name in [
             "check_all_zero_sample_weights_error",
-            "check_complex_data",
             "check_dict_unchanged",
             "check_dont_overwrite_parameters",
             "check_dtype_object",
-            "check_estimator_sparse_array",
-            "check_estimator_sparse_matrix",
-            "check_estimator_sparse_tag",
             "check_estimators_dtypes",
             "check_estimators_nan_inf",
             "check_estimators_pickle",
@@ -88,7 +84,6 @@ EXPECTED_FAILED_CHECKS = {
             "check_regressors_train(readonly_memmap=True,X_dtype=float32)",
             "check_sample_weight_equivalence_on_dense_data",
             "check_sample_weights_list",
-            "check_sample_weights_not_an_array",
             "check_supervised_y_2d",
         ]
     },
