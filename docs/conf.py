@@ -117,6 +117,8 @@ sphinx_gallery_conf = {
     "doc_module": ("skaquarium",),
     "reset_modules": ("matplotlib",),
     "min_reported_time": 0,
+    # No docs/sg_execution_times.rst in the source tree (each example page shows its own time).
+    "write_computation_times": False,
     "download_all_examples": False,
     "remove_config_comments": True,
     "show_memory": False,

@@ -37,9 +37,7 @@ X_train = [imdb.data_train[k] for k in train_rows]
 y_train = np.array(imdb.target_names)[imdb.target_train[train_rows]]
 X_test = [imdb.data_test[k] for k in test_rows]
 y_test = np.array(imdb.target_names)[imdb.target_test[test_rows]]
-print(
-    f"{len(X_train)} training reviews, {len(X_test)} test reviews; classes {sorted(set(y_train))}"
-)
+print(f"{len(X_train)} training reviews, {len(X_test)} test reviews; labels {imdb.target_names}")
 
 # %%
 # Fit
@@ -132,32 +130,29 @@ print(X_test[doc])
 
 n_rows = len(explanation)
 n_cols = max(len(s["words"]) for s in explanation)
-weights = np.full((n_rows, n_cols), np.nan)
+# Word weights sum to 1 within each sentence, so short sentences have larger weights; dividing by
+# each sentence's largest weight makes the sentences comparable (as explain_html does).
+relative = np.full((n_rows, n_cols), np.nan)
 for r, sentence in enumerate(explanation):
-    weights[r, : len(sentence["words"])] = [w for _, w in sentence["words"]]
+    w = np.array([w for _, w in sentence["words"]])
+    relative[r, : len(w)] = w / w.max()
 
 fig, (ax, side) = plt.subplots(
-    1, 2, figsize=(12, 0.55 * n_rows + 1.4), gridspec_kw={"width_ratios": [n_cols, 1.2]}
+    1, 2, figsize=(12, 0.55 * n_rows + 1.4), gridspec_kw={"width_ratios": [n_cols, 1.5]}
 )
-im = ax.imshow(weights, cmap="Blues", aspect="auto", vmin=0)
+im = ax.imshow(relative, cmap="Blues", aspect="auto", vmin=0, vmax=1)
 for r, sentence in enumerate(explanation):
-    top = max(w for _, w in sentence["words"])
-    for c, (word, w) in enumerate(sentence["words"]):
-        ax.text(
-            c,
-            r,
-            word,
-            ha="center",
-            va="center",
-            fontsize=8,
-            color="white" if w > 0.6 * top else "black",
-        )
+    for c, (word, _) in enumerate(sentence["words"]):
+        color = "white" if relative[r, c] > 0.6 else "black"
+        ax.text(c, r, word, ha="center", va="center", fontsize=8, color=color)
 ax.set_xticks([])
 ax.set_yticks(range(n_rows), [f"sentence {r + 1}" for r in range(n_rows)])
 ax.set_title(f"Word attention (true: {y_test[doc]}, predicted: {predicted[doc]})")
-fig.colorbar(im, ax=ax, fraction=0.02, pad=0.01, label="word weight")
-sentence_weights = [s["weight"] for s in explanation]
-side.barh(range(n_rows), sentence_weights, color="tab:red")
+fig.colorbar(im, ax=ax, fraction=0.02, pad=0.01, label="word weight / sentence max")
+sentence_weights = np.array([s["weight"] for s in explanation])
+bars = side.barh(range(n_rows), sentence_weights, color="tab:red")
+side.bar_label(bars, fmt="%.2f", padding=2, fontsize=8)
+side.set_xlim(0, sentence_weights.max() * 1.5)
 side.set_ylim(n_rows - 0.5, -0.5)
 side.set_yticks([])
 side.set_xlabel("sentence weight")

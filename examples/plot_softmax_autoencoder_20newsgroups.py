@@ -136,7 +136,7 @@ representations = {"SoftmaxAutoEncoder": codes_test}
 seconds = {"SoftmaxAutoEncoder": fit_seconds}
 peers = {
     "LDA (counts)": (
-        LatentDirichletAllocation(32, learning_method="batch", max_iter=10, random_state=0),
+        LatentDirichletAllocation(32, learning_method="batch", max_iter=8, random_state=0),
         counts_train,
         counts_test,
     ),
@@ -207,7 +207,9 @@ lsa_database = np.packbits(lsa.transform(tfidf_train) > medians, axis=1)
 lsa_queries = np.packbits(representations["LSA (tf-idf)"] > medians, axis=1)
 _, lsa_neighbours = hamming_search(lsa_queries, lsa_database, n_neighbors=ks.max())
 similarity = (tfidf_test @ tfidf_train.T).toarray()
-cosine_neighbours = np.argsort(-similarity, axis=1, kind="stable")[:, : ks.max()]
+top = np.argpartition(-similarity, ks.max() - 1, axis=1)[:, : ks.max()]
+order = np.argsort(-np.take_along_axis(similarity, top, axis=1), axis=1, kind="stable")
+cosine_neighbours = np.take_along_axis(top, order, axis=1)
 
 curves = {
     "SoftmaxAutoEncoder, 32 bits": precision_at(neighbours),
