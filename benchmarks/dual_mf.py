@@ -220,26 +220,37 @@ def cold_start(ml, results, rows, n_fold_in=5):
     fold_index, eval_index = np.sort(order[first]), np.sort(order[~first])
     train = ~is_cold
     feats = features_of(ml)
-    model, _ = fit_dual(X[train], y[train], features=feats)
-    side_only = rmse(predict_quiet(model, X[eval_index]), y[eval_index])
-    model.fold_in(X[fold_index], y[fold_index])
-    folded = rmse(predict_quiet(model, X[eval_index]), y[eval_index])
+    out = {"n_cold_users": len(cold), "n_eval_ratings": len(eval_index)}
+    for id_dropout in (0.0, 0.25):
+        model, _ = fit_dual(X[train], y[train], features=feats, id_dropout=id_dropout)
+        side_only = rmse(predict_quiet(model, X[eval_index]), y[eval_index])
+        model.fold_in(X[fold_index], y[fold_index])
+        folded = rmse(predict_quiet(model, X[eval_index]), y[eval_index])
+        out[f"id_dropout={id_dropout}"] = {
+            "dual_mf_side_features_only": side_only,
+            "dual_mf_after_fold_in_5": folded,
+        }
+        rows.append(
+            (
+                f"cold users: DualMF (id_dropout={id_dropout}) from side features only",
+                f"{side_only:.4f}",
+            )
+        )
+        rows.append(
+            (
+                f"cold users: DualMF (id_dropout={id_dropout}) after fold_in of {n_fold_in} ratings",
+                f"{folded:.4f}",
+            )
+        )
     base, _ = fit_surprise("BaselineOnly", X[train], y[train], (1, 5))
     item_bias = rmse(surprise_predict(base, X[eval_index]), y[eval_index])
     both = np.r_[np.flatnonzero(train), fold_index]
     base5, _ = fit_surprise("BaselineOnly", X[both], y[both], (1, 5))
     base5_rmse = rmse(surprise_predict(base5, X[eval_index]), y[eval_index])
-    results["cold_start"] = {
-        "n_cold_users": len(cold),
-        "n_eval_ratings": len(eval_index),
-        "dual_mf_side_features_only": side_only,
-        "dual_mf_after_fold_in_5": folded,
-        "item_bias_baseline": item_bias,
-        "user_item_bias_baseline_with_5": base5_rmse,
-    }
+    out["item_bias_baseline"] = item_bias
+    out["user_item_bias_baseline_with_5"] = base5_rmse
+    results["cold_start"] = out
     print(results["cold_start"], flush=True)
-    rows.append(("cold users: DualMF from side features only", f"{side_only:.4f}"))
-    rows.append((f"cold users: DualMF after fold_in of {n_fold_in} ratings", f"{folded:.4f}"))
     rows.append(("cold users: item-bias baseline (Surprise BaselineOnly)", f"{item_bias:.4f}"))
     rows.append(
         (f"cold users: BaselineOnly refitted with the {n_fold_in} ratings", f"{base5_rmse:.4f}")

@@ -137,6 +137,7 @@ def build_dual_mf_graph(
     l2=0.0,
     dropout=0.0,
     history_dropout=0.0,
+    id_dropout=0.0,
 ):
     """The dual network: two towers, a dot product and two biases.
 
@@ -158,6 +159,9 @@ def build_dual_mf_graph(
         Dropout after every hidden layer (on the latent vector when there is none).
     history_dropout : float, default=0.0
         Dropout on the history inputs.
+    id_dropout : float, default=0.0
+        Probability that a training sample's id embedding and id bias are hidden (each as a
+        whole), so that the towers also learn to encode ids from features and histories alone.
 
     Returns
     -------
@@ -194,6 +198,13 @@ def build_dual_mf_graph(
             embeddings_regularizer=reg,
             name=f"{name}_embedding",
         )(index)
+        id_bias = keras.layers.Embedding(
+            n_ids, 1, embeddings_initializer="zeros", name=f"{name}_bias"
+        )(index)
+        if id_dropout > 0:
+            drop = dict(rate=id_dropout, noise_shape=(None, 1))
+            id_vector = keras.layers.Dropout(**drop, name=f"{name}_id_dropout")(id_vector)
+            id_bias = keras.layers.Dropout(**drop, name=f"{name}_bias_dropout")(id_bias)
         side = []
         if feature_dim:
             side.append(keras.Input((feature_dim,), name=f"{name}_features"))
@@ -203,11 +214,7 @@ def build_dual_mf_graph(
         out = encoder([id_vector, *side])
         out = out if isinstance(out, (list, tuple)) else [out]
         latents.append(out[0])
-        biases.append(
-            keras.layers.Embedding(n_ids, 1, embeddings_initializer="zeros", name=f"{name}_bias")(
-                index
-            )
-        )
+        biases.append(id_bias)
         biases.extend(out[1:])
     dot = keras.layers.Dot(axes=1, name="dot")(latents)
     output = keras.layers.Add(name="rating")([dot, *biases])
@@ -357,6 +364,10 @@ class DualMFRegressor(RegressorMixin, SkaquariumEstimator):
     history_dropout : float, default=0.5
         Dropout rate of the history inputs while training (entries of a history are hidden at
         random, as in denoising autoencoders).
+    id_dropout : float, default=0.0
+        Probability that a training rating's row or column id embedding and id bias are
+        hidden, so that the towers learn to encode an id from its side features and history
+        alone, as they must for ids that :meth:`fold_in` adds or that ``fit`` never saw.
     epochs : int, default=30
         Maximum number of passes over the ratings.
     batch_size : int, default=1024
@@ -458,6 +469,7 @@ class DualMFRegressor(RegressorMixin, SkaquariumEstimator):
         "l2": [Interval(Real, 0, None, closed="left")],
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "history_dropout": [Interval(Real, 0, 1, closed="left")],
+        "id_dropout": [Interval(Real, 0, 1, closed="left")],
     }
     _accepts_string = True
 
@@ -472,6 +484,7 @@ class DualMFRegressor(RegressorMixin, SkaquariumEstimator):
         l2=1e-4,
         dropout=0.0,
         history_dropout=0.5,
+        id_dropout=0.0,
         epochs=30,
         batch_size=1024,
         learning_rate=2e-3,
@@ -491,6 +504,7 @@ class DualMFRegressor(RegressorMixin, SkaquariumEstimator):
         self.l2 = l2
         self.dropout = dropout
         self.history_dropout = history_dropout
+        self.id_dropout = id_dropout
         self.epochs = epochs
         self.batch_size = batch_size
         self.learning_rate = learning_rate
@@ -763,6 +777,7 @@ class DualMFRegressor(RegressorMixin, SkaquariumEstimator):
             l2=self.l2,
             dropout=self.dropout,
             history_dropout=self.history_dropout,
+            id_dropout=self.id_dropout,
         )
 
     def _get_loss(self):

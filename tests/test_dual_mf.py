@@ -386,8 +386,15 @@ def test_pickle_and_save_load_round_trip(fitted_features, data, tmp_path):
 
 def test_graph_builder_shapes():
     model = build_dual_mf_graph(
-        5, 7, n_components=3, row_layers=((4, "relu"),), col_feature_dim=2, col_history_dim=5
+        5,
+        7,
+        n_components=3,
+        row_layers=((4, "relu"),),
+        col_feature_dim=2,
+        col_history_dim=5,
+        id_dropout=0.5,
     )
+    assert model.get_layer("row_id_dropout").rate == 0.5
     out = model.predict([np.arange(5), np.arange(5), np.ones((5, 2)), np.zeros((5, 5))], verbose=0)
     assert out.shape == (5, 1)
     assert model.get_layer("row_encoder").output[0].shape[-1] == 3
