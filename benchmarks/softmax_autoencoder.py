@@ -51,9 +51,9 @@ from skaquarium.softmax_autoencoder import (  # noqa: E402
 VECTORIZER = dict(max_features=20000, stop_words="english", min_df=5, max_df=0.5)
 #: The transformer's settings in every part of the benchmark (n_components set per part).
 #: Retrieval: binary codes of 32 and 64 bits.
-SAE = dict(hidden_layer_sizes=(256,), activation="binary", input_scaling="log", batch_size=256)
+SAE = dict(hidden_layer_sizes=(256,), activation="binary", input_scaling="tfidf", batch_size=256)
 #: Clustering: 64 tanh codes (L2-normalised before KMeans).
-SAE_CLUSTER = dict(SAE, activation="tanh")
+SAE_CLUSTER = dict(SAE, activation="tanh", input_scaling="log")
 CLUSTER_COMPONENTS = 64
 EPOCHS = 8
 K = 100
