@@ -158,7 +158,7 @@ def test_history_input_leaves_out_the_target_rating(fitted, data):
 
 def test_string_ids_and_dataframes_give_the_same_model(data):
     X, y, X_test, _ = data
-    params = dict(SMALL, epochs=3)
+    params = dict(SMALL, epochs=1)
     ref = DualMFRegressor(**params).fit(X, y).predict(X_test)
 
     def to_str(a):
@@ -172,8 +172,8 @@ def test_string_ids_and_dataframes_give_the_same_model(data):
 
 def test_same_seed_same_predictions(data):
     X, y, X_test, _ = data
-    a = DualMFRegressor(**dict(SMALL, epochs=2)).fit(X, y).predict(X_test)
-    b = DualMFRegressor(**dict(SMALL, epochs=2)).fit(X, y).predict(X_test)
+    a = DualMFRegressor(**dict(SMALL, epochs=1)).fit(X, y).predict(X_test)
+    b = DualMFRegressor(**dict(SMALL, epochs=1)).fit(X, y).predict(X_test)
     np.testing.assert_array_equal(a, b)
 
 
@@ -242,11 +242,11 @@ def test_dataframe_features_indexed_by_id(data):
     frame = pd.DataFrame.sparse.from_spmatrix(user_features(), index=ids)
     Xs = np.column_stack([[f"u{k}" for k in X[:, 0]], X[:, 1]]).astype(object)
     Xs[:, 1] = X[:, 1]
-    model = DualMFRegressor(**dict(SMALL, epochs=2)).fit(Xs, y, row_features=frame)
+    model = DualMFRegressor(**dict(SMALL, epochs=1)).fit(Xs, y, row_features=frame)
     assert sp.issparse(model.row_features_)
     np.testing.assert_array_equal(model.row_feature_ids_, np.sort(ids))
     dense = pd.DataFrame(user_features().toarray(), index=ids)
-    model2 = DualMFRegressor(**dict(SMALL, epochs=2)).fit(Xs, y, row_features=dense)
+    model2 = DualMFRegressor(**dict(SMALL, epochs=1)).fit(Xs, y, row_features=dense)
     np.testing.assert_allclose(model.predict(Xs[:20]), model2.predict(Xs[:20]), rtol=1e-5)
 
 
@@ -291,7 +291,7 @@ def test_bad_layers_raise(data):
 
 def test_failed_fit_keeps_the_fitted_model(data):
     X, y, X_test, _ = data
-    model = DualMFRegressor(**dict(SMALL, epochs=2)).fit(X, y)
+    model = DualMFRegressor(**dict(SMALL, epochs=1)).fit(X, y)
     before = model.predict(X_test)
     with pytest.raises(ValueError):
         model.fit(X, np.r_[y[:-1], np.nan])
@@ -338,7 +338,7 @@ def test_fold_in_new_and_known_rows(data):
 
 def test_failed_fold_in_leaves_the_model_unchanged(data):
     X, y, X_test, _ = data
-    model = DualMFRegressor(**dict(SMALL, epochs=2)).fit(X, y)
+    model = DualMFRegressor(**dict(SMALL, epochs=1)).fit(X, y)
     before = model.predict(X_test)
     ids = model.row_ids_.copy()
     with pytest.raises(ValueError, match="y contains NaN"):
@@ -351,7 +351,7 @@ def test_failed_fold_in_leaves_the_model_unchanged(data):
 
 def test_clone_pipeline_and_grid_search(data):
     X, y, X_test, y_test = data
-    est = DualMFRegressor(**dict(SMALL, epochs=2))
+    est = DualMFRegressor(**dict(SMALL, epochs=1))
     assert clone(est).get_params() == est.get_params()
     pipe = Pipeline([("mf", est)]).fit(X, y, mf__row_features=user_features())
     assert pipe.predict(X_test).shape == y_test.shape
