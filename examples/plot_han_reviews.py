@@ -25,6 +25,7 @@ import time
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.colors import TwoSlopeNorm
 
 from skaquarium import HANClassifier
 from skaquarium.datasets import load_imdb
@@ -130,25 +131,26 @@ print(X_test[doc])
 
 n_rows = len(explanation)
 n_cols = max(len(s["words"]) for s in explanation)
-# Word weights sum to 1 within each sentence, so short sentences have larger weights; dividing by
-# each sentence's largest weight makes the sentences comparable (as explain_html does).
+# Word weights sum to 1 within each sentence, so short sentences have larger weights. Multiplied
+# by the sentence's length they read the same in every sentence: 1 is the uniform weight, above 1
+# a word gets more attention than an average word of its sentence, below 1 less.
 relative = np.full((n_rows, n_cols), np.nan)
 for r, sentence in enumerate(explanation):
     w = np.array([w for _, w in sentence["words"]])
-    relative[r, : len(w)] = w / w.max()
+    relative[r, : len(w)] = w * len(w)
 
 fig, (ax, side) = plt.subplots(
     1, 2, figsize=(12, 0.55 * n_rows + 1.4), gridspec_kw={"width_ratios": [n_cols, 1.5]}
 )
-im = ax.imshow(relative, cmap="Blues", aspect="auto", vmin=0, vmax=1)
+norm = TwoSlopeNorm(vmin=0.0, vcenter=1.0, vmax=max(np.nanmax(relative), 1.5))
+im = ax.imshow(relative, cmap="RdBu", norm=norm, aspect="auto")
 for r, sentence in enumerate(explanation):
     for c, (word, _) in enumerate(sentence["words"]):
-        color = "white" if relative[r, c] > 0.6 else "black"
-        ax.text(c, r, word, ha="center", va="center", fontsize=8, color=color)
+        ax.text(c, r, word, ha="center", va="center", fontsize=8)
 ax.set_xticks([])
 ax.set_yticks(range(n_rows), [f"sentence {r + 1}" for r in range(n_rows)])
 ax.set_title(f"Word attention (true: {y_test[doc]}, predicted: {predicted[doc]})")
-fig.colorbar(im, ax=ax, fraction=0.02, pad=0.01, label="word weight / sentence max")
+fig.colorbar(im, ax=ax, fraction=0.02, pad=0.01, label="word weight × sentence length")
 sentence_weights = np.array([s["weight"] for s in explanation])
 bars = side.barh(range(n_rows), sentence_weights, color="tab:red")
 side.bar_label(bars, fmt="%.2f", padding=2, fontsize=8)
