@@ -337,7 +337,8 @@ class DualMFRegressor(RegressorMixin, SkaquariumEstimator):
     clipped to the range of ratings seen in ``fit``. Each tower sums an id embedding, optionally
     an embedding of the id's side features and optionally an embedding of the id's own rating
     history (its sparse vector of training ratings, centred on the global mean, as the user
-    network of Xiong et al. and I-AutoRec do), then applies its hidden layers.
+    network of Xiong et al. and I-AutoRec do, next to the indicator of which ids it rated, as
+    SVD++'s implicit feedback), then applies its hidden layers.
 
     While training, the rating being predicted is removed from both histories of its sample, so
     the model learns to predict a rating from the *other* ratings. After ``fit`` both towers run
@@ -735,10 +736,13 @@ class DualMFRegressor(RegressorMixin, SkaquariumEstimator):
         ratings = self.ratings_ if side == "row" else self._ratings_by_col()
         hist = ratings[:, :n_fit_other].tocsr()
         hist.data = hist.data - np.float32(self.global_mean_)
-        # Scaled by 1/sqrt(number of ratings), as SVD++ scales its implicit factors, so that
+        # Two parts side by side: the centred ratings (explicit) and which ids were rated at all
+        # (implicit feedback, as in SVD++), both scaled by 1/sqrt(number of ratings) so that
         # ids with long and short histories give inputs of comparable size.
-        counts = np.maximum(np.diff(hist.indptr), 1).astype(np.float32)
-        return (sp.diags(1.0 / np.sqrt(counts)) @ hist).tocsr()
+        scale = sp.diags(1.0 / np.sqrt(np.maximum(np.diff(hist.indptr), 1)).astype(np.float32))
+        rated = hist.copy()
+        rated.data = np.ones_like(rated.data)
+        return sp.hstack([scale @ hist, scale @ rated], format="csr")
 
     def _ratings_by_col(self):
         if getattr(self, "_by_col", None) is None:
@@ -772,8 +776,8 @@ class DualMFRegressor(RegressorMixin, SkaquariumEstimator):
             col_layers=self._col_layers,
             row_feature_dim=0 if self.row_features_ is None else self.row_features_.shape[1],
             col_feature_dim=0 if self.col_features_ is None else self.col_features_.shape[1],
-            row_history_dim=n_cols if self.row_history else 0,
-            col_history_dim=n_rows if self.col_history else 0,
+            row_history_dim=2 * n_cols if self.row_history else 0,
+            col_history_dim=2 * n_rows if self.col_history else 0,
             l2=self.l2,
             dropout=self.dropout,
             history_dropout=self.history_dropout,
@@ -803,7 +807,9 @@ class DualMFRegressor(RegressorMixin, SkaquariumEstimator):
                 if history is not None:
                     dense = history[own].toarray()
                     # The rating being predicted must not be part of its own input.
-                    dense[np.arange(len(own)), other] = 0.0
+                    batch = np.arange(len(own))
+                    dense[batch, other] = 0.0
+                    dense[batch, other + dense.shape[1] // 2] = 0.0
                     out.append(dense)
             return tuple(out)
 
@@ -837,7 +843,7 @@ class DualMFRegressor(RegressorMixin, SkaquariumEstimator):
         if self._history_enabled(side):
             hist = self._history(side, n_other)
             known = positions >= 0
-            rows = sp.csr_matrix((len(ids), n_other), dtype=np.float32)
+            rows = sp.csr_matrix((len(ids), hist.shape[1]), dtype=np.float32)
             if known.any():
                 select = sp.csr_matrix(
                     (

@@ -149,9 +149,15 @@ def test_history_input_leaves_out_the_target_rating(fitted, data):
     seq = fitted._make_sequence(fit_data, np.arange(len(y)), training=False)
     (ri, row_hist, ci, col_hist), target = seq[0]
     n = len(ri)
-    assert isinstance(row_hist, np.ndarray) and row_hist.shape == (n, len(fitted.col_ids_))
+    n_cols, n_rows = len(fitted.col_ids_), len(fitted.row_ids_)
+    # Explicit ratings then the implicit "rated" indicator, both without the target.
+    assert isinstance(row_hist, np.ndarray) and row_hist.shape == (n, 2 * n_cols)
     np.testing.assert_array_equal(row_hist[np.arange(n), ci], 0.0)
+    np.testing.assert_array_equal(row_hist[np.arange(n), n_cols + ci], 0.0)
     np.testing.assert_array_equal(col_hist[np.arange(n), ri], 0.0)
+    np.testing.assert_array_equal(col_hist[np.arange(n), n_rows + ri], 0.0)
+    others = np.diff(fitted.ratings_.indptr)[ri] - 1
+    np.testing.assert_array_equal(np.count_nonzero(row_hist[:, n_cols:], axis=1), others)
     # ... while the other ratings of the row are there.
     assert (np.count_nonzero(row_hist, axis=1) > 0).all()
 
