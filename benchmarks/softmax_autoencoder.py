@@ -55,6 +55,7 @@ SAE = dict(hidden_layer_sizes=(256,), activation="binary", input_scaling="tfidf"
 #: Clustering: 64 tanh codes (L2-normalised before KMeans).
 SAE_CLUSTER = dict(SAE, activation="tanh", input_scaling="log")
 CLUSTER_COMPONENTS = 64
+CLUSTER_EPOCHS = 6
 EPOCHS = 8
 K = 100
 
@@ -77,14 +78,14 @@ def _cluster_scores(codes, labels, seed):
     return {"homogeneity": h, "completeness": c, "v_measure": v}
 
 
-def clustering(seeds, epochs):
+def clustering(seeds, cluster_epochs):
     news = fetch_20newsgroups(subset="all", download_if_missing=False)
     counts = CountVectorizer(**VECTORIZER).fit_transform(news.data)
     tfidf = TfidfTransformer().fit_transform(counts)
     labels = news.target
     methods = {
         "SoftmaxAutoEncoderTransformer": lambda s: _sae(
-            CLUSTER_COMPONENTS, s, epochs, SAE_CLUSTER
+            CLUSTER_COMPONENTS, s, cluster_epochs, SAE_CLUSTER
         ).fit(counts),
         "TruncatedSVD(100) on TF-IDF": lambda s: TruncatedSVD(100, random_state=s).fit(tfidf),
         "NMF(20) on TF-IDF": lambda s: NMF(20, init="nndsvda", random_state=s, max_iter=300).fit(
@@ -92,23 +93,25 @@ def clustering(seeds, epochs):
         ),
         "LDA(20) on counts": lambda s: LatentDirichletAllocation(20, random_state=s).fit(counts),
     }
-    inputs = {"TF-IDF": tfidf}
-    rows = {}
-    for name, make in methods.items():
-        runs = []
-        for seed in seeds:
+    runs = {name: [] for name in methods}
+    # Seeds outside, methods inside: the fits being compared run close together in time, so a
+    # change in the machine's load (it is shared) affects all of them alike.
+    for seed in seeds:
+        for name, make in methods.items():
             model, fit_s = _timed(lambda make=make, seed=seed: make(seed))
-            X = inputs["TF-IDF"] if "TF-IDF" in name else counts
+            X = tfidf if "TF-IDF" in name else counts
             scores = _cluster_scores(model.transform(X), labels, seed)
-            runs.append({"seed": seed, "fit_s": fit_s, **scores})
+            runs[name].append({"seed": seed, "fit_s": fit_s, **scores})
             print(f"  {name} seed {seed}: {scores} fit {fit_s:.1f}s", flush=True)
+    rows = {}
+    for name, method_runs in runs.items():
         rows[name] = {
-            "runs": runs,
+            "runs": method_runs,
             **{
-                key: float(np.mean([r[key] for r in runs]))
+                key: float(np.mean([r[key] for r in method_runs]))
                 for key in ("homogeneity", "completeness", "v_measure")
             },
-            "fit_s_median": float(np.median([r["fit_s"] for r in runs])),
+            "fit_s_median": float(np.median([r["fit_s"] for r in method_runs])),
         }
     return {"n_documents": counts.shape[0], "n_words": counts.shape[1], "methods": rows}
 
@@ -173,14 +176,22 @@ sys.path.insert(0, {root!r})
 from sklearn.datasets import fetch_20newsgroups
 from sklearn.feature_extraction.text import CountVectorizer
 from skaquarium.softmax_autoencoder import SoftmaxAutoEncoderTransformer
+def peak_mb():
+    # VmHWM belongs to this process's memory map, fresh at exec; ru_maxrss on Linux can carry
+    # the parent's peak over a fork and exec.
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 news = fetch_20newsgroups(subset="all", download_if_missing=False)
 X = CountVectorizer().fit_transform(news.data)
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+before = peak_mb()
 start = time.perf_counter()
 model = SoftmaxAutoEncoderTransformer(n_components=32, epochs={epochs}, random_state=0, **{sae!r})
 codes = model.fit(X).transform(X)
 fit_s = time.perf_counter() - start
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+peak = peak_mb()
 print(json.dumps({{"shape": list(X.shape), "dense_gb": X.shape[0] * X.shape[1] * 4 / 1e9,
                   "peak_rss_mb_before_fit": before, "peak_rss_mb": peak, "epochs": {epochs},
                   "fit_and_transform_s": fit_s, "codes_finite": bool((codes == codes).all())}}))
@@ -292,6 +303,7 @@ def main(argv=None):
             "transformer_retrieval": SAE,
             "transformer_clustering": {**SAE_CLUSTER, "n_components": CLUSTER_COMPONENTS},
             "epochs": epochs,
+            "clustering_epochs": 2 if args.quick else CLUSTER_EPOCHS,
             "k": K,
         },
         "machine": {
@@ -312,7 +324,7 @@ def main(argv=None):
             if part in previous:
                 res[part] = previous[part]
     runners = {
-        "clustering": lambda: clustering(seeds, epochs),
+        "clustering": lambda: clustering(seeds, 2 if args.quick else CLUSTER_EPOCHS),
         "retrieval": lambda: retrieval(epochs),
         "memory": lambda: memory(1),  # the peak comes in the first batches
     }
