@@ -146,7 +146,8 @@ norm = TwoSlopeNorm(vmin=0.0, vcenter=1.0, vmax=max(np.nanmax(relative), 1.5))
 im = ax.imshow(relative, cmap="RdBu", norm=norm, aspect="auto")
 for r, sentence in enumerate(explanation):
     for c, (word, _) in enumerate(sentence["words"]):
-        ax.text(c, r, word, ha="center", va="center", fontsize=8)
+        color = "white" if norm(relative[r, c]) > 0.8 else "black"
+        ax.text(c, r, word, ha="center", va="center", fontsize=8, color=color)
 ax.set_xticks([])
 ax.set_yticks(range(n_rows), [f"sentence {r + 1}" for r in range(n_rows)])
 ax.set_title(f"Word attention (true: {y_test[doc]}, predicted: {predicted[doc]})")
