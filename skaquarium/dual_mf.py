@@ -236,7 +236,12 @@ def _as_ids(values, what):
         if all(isinstance(v, str) for v in items):
             values = np.asarray(items, dtype=str)
         elif all(isinstance(v, (Integral, np.integer)) and not isinstance(v, bool) for v in items):
-            values = np.asarray(items, dtype=np.int64)
+            try:
+                values = np.asarray(items, dtype=np.int64)
+            except OverflowError:
+                raise ValueError(
+                    f"{what} holds integer ids outside the 64-bit range; pass such ids as strings."
+                ) from None
         elif all(isinstance(v, (Real, np.floating)) and not isinstance(v, bool) for v in items):
             values = np.asarray(items, dtype=np.float64)
         else:
@@ -590,7 +595,14 @@ class DualMFRegressor(RegressorMixin, SkaquariumEstimator):
         cols = _as_ids(X[:, 1], "Column 1 of X (the column ids)")
         if y is None:
             return rows, cols
-        return rows, cols, np.asarray(y, dtype=np.float64)
+        y = np.asarray(y, dtype=np.float64)
+        finite = np.isfinite(y)
+        if finite.all() and len(y) and np.abs(y).max() > np.finfo(np.float32).max / 4:
+            raise ValueError(
+                f"y holds ratings as large as {np.abs(y).max():.3g}; the model computes in "
+                "float32, so ratings must stay far below 3.4e38 in absolute value (rescale them)."
+            )
+        return rows, cols, y
 
     def _prepare_fit(self, X, y, sample_weight, *, reset):
         if y is None:
