@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv demo demo-quick test test-all lint benchmarks clean
+.PHONY: venv demo demo-quick test test-all lint docs benchmarks clean
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,8 +22,8 @@ demo-quick: $(STAMP)
 	$(BIN)/python -m skaquarium.demo --quick
 
 lint: $(STAMP)
-	$(BIN)/ruff check skaquarium tests benchmarks
-	$(BIN)/ruff format --check skaquarium tests benchmarks
+	$(BIN)/ruff check skaquarium tests benchmarks examples docs/conf.py
+	$(BIN)/ruff format --check skaquarium tests benchmarks examples docs/conf.py
 
 ## Set everything up, lint, and run the tests and doctests (slow tests excluded).
 test: lint
@@ -33,8 +33,17 @@ test: lint
 test-all: lint
 	$(BIN)/python -m pytest --doctest-modules skaquarium tests
 
+DOCS_STAMP := $(VENV)/.installed-docs
+$(DOCS_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[docs]"
+	touch $(DOCS_STAMP)
+
+## Build the documentation and run the gallery (warnings are errors): docs/_build/html/index.html
+docs: $(DOCS_STAMP)
+	$(BIN)/python -m sphinx -W --keep-going -b html docs docs/_build/html
+
 benchmarks: $(STAMP)
 	for b in benchmarks/*.py; do $(BIN)/python $$b || exit 1; done
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache docs/_build docs/auto_examples docs/generated
