@@ -221,6 +221,19 @@ class DataNotFoundError(FileNotFoundError):
     The message lists the files looked for, the data home and where it came
     from, and how to point a loader at the data (the ``data_home`` argument or
     the ``SKAQUARIUM_DATA`` environment variable).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from skaquarium.datasets import DataNotFoundError, load_movielens
+    >>> with tempfile.TemporaryDirectory() as tmp_dir:
+    ...     try:
+    ...         load_movielens(data_home=tmp_dir, download_if_missing=False)
+    ...     except DataNotFoundError as exc:
+    ...         print(type(exc).__name__, isinstance(exc, FileNotFoundError))
+    ...         print("download_if_missing=False" in str(exc))
+    DataNotFoundError True
+    True
     """
 
 
@@ -228,6 +241,26 @@ class DataIntegrityError(OSError):
     """Raised when downloaded data fails its SHA-256 checksum or count checks.
 
     The downloaded file is deleted and nothing is written to the data home.
+    Data already in the data home is checked too when it is read.
+
+    Examples
+    --------
+    A TextGCN corpus whose meta file lists two documents but whose corpus
+    file holds only one:
+
+    >>> import gzip, pathlib, tempfile
+    >>> from skaquarium.datasets import DataIntegrityError, load_text_corpus
+    >>> with tempfile.TemporaryDirectory() as tmp_dir:
+    ...     folder = pathlib.Path(tmp_dir, "textgcn")
+    ...     (folder / "corpus").mkdir(parents=True)
+    ...     meta = b"d0\\ttrain\\tearn\\nd1\\ttest\\tacq\\n"
+    ...     _ = (folder / "R8.txt.gz").write_bytes(gzip.compress(meta))
+    ...     _ = (folder / "corpus" / "R8.txt.gz").write_bytes(gzip.compress(b"one doc\\n"))
+    ...     try:
+    ...         load_text_corpus("R8", data_home=tmp_dir, download_if_missing=False)
+    ...     except DataIntegrityError as exc:
+    ...         print(type(exc).__name__, str(exc).endswith("meta file lists 2."))
+    DataIntegrityError True
     """
 
 

@@ -103,6 +103,22 @@ def main(argv=None):
     -------
     status : int
         0 when every part whose data was found ran.
+
+    Examples
+    --------
+    Running the demo takes minutes; here only its command line is shown.
+    ``--help`` prints the usage and exits with status 0:
+
+    >>> import contextlib, io
+    >>> from skaquarium.demo import main
+    >>> out = io.StringIO()
+    >>> with contextlib.redirect_stdout(out):
+    ...     try:
+    ...         main(["--help"])
+    ...     except SystemExit as exc:
+    ...         code = exc.code
+    >>> code, "--quick" in out.getvalue()
+    (0, True)
     """
     parser = argparse.ArgumentParser(prog="python -m skaquarium.demo", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="short fits (under 2 minutes)")

@@ -77,6 +77,19 @@ def build_tower_encoder(
     encoder : keras.Model
         Outputs the latent vector and, when there are side inputs, a side bias of shape
         ``(batch, 1)`` (a linear function of the side inputs).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skaquarium.dual_mf import build_tower_encoder
+    >>> encoder = build_tower_encoder(
+    ...     "row", id_width=8, feature_dim=3, layers=[(8, "relu")], n_components=4
+    ... )
+    >>> [tuple(t.shape) for t in encoder.inputs]
+    [(None, 8), (None, 3)]
+    >>> latent, bias = encoder([np.zeros((2, 8)), np.ones((2, 3))])
+    >>> tuple(latent.shape), tuple(bias.shape)
+    ((2, 4), (2, 1))
     """
     reg = keras.regularizers.L2(l2) if l2 > 0 else None
     id_vector = keras.Input((id_width,), name=f"{name}_id_vector")
@@ -170,6 +183,17 @@ def build_dual_mf_graph(
         where present; output the centred rating, shape ``(batch, 1)``. The towers are the nested
         models ``row_encoder`` and ``col_encoder``, the id tables the layers ``row_embedding``,
         ``row_bias``, ``col_embedding`` and ``col_bias``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skaquarium.dual_mf import build_dual_mf_graph
+    >>> model = build_dual_mf_graph(10, 7, n_components=4, col_feature_dim=3)
+    >>> [t.name for t in model.inputs]
+    ['row_index', 'col_index', 'col_features']
+    >>> rating = model([np.array([0, 9]), np.array([1, 6]), np.zeros((2, 3))])
+    >>> tuple(rating.shape)
+    (2, 1)
     """
     reg = keras.regularizers.L2(l2) if l2 > 0 else None
     inputs, latents, biases = [], [], []
@@ -225,7 +249,25 @@ def build_dual_mf_graph(
 
 
 class UnknownIdWarning(UserWarning):
-    """Warned by :meth:`DualMFRegressor.predict` when it meets ids not seen in ``fit``."""
+    """Warned by :meth:`DualMFRegressor.predict` when it meets ids not seen in ``fit``.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import numpy as np
+    >>> from skaquarium import DualMFRegressor
+    >>> from skaquarium.dual_mf import UnknownIdWarning
+    >>> X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]])
+    >>> model = DualMFRegressor(n_components=2, epochs=1, random_state=0)
+    >>> model = model.fit(X, [5.0, 1.0, 1.0, 5.0])
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("error", UnknownIdWarning)
+    ...     try:
+    ...         model.predict([[0, 0], [7, 1]])
+    ...     except UnknownIdWarning as warning:
+    ...         print(str(warning).split(";")[0])
+    predict met 1 row ids and 0 column ids unseen in fit
+    """
 
 
 def _as_ids(values, what):

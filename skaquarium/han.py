@@ -71,6 +71,17 @@ def build_han_graph(
         Input: int ids of shape ``(batch, sentences, words)``; output: class probabilities. The
         layers ``word_attention`` and ``sentence_attention`` also output the attention weights
         (see :func:`build_attention_model`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skaquarium.han import build_han_graph
+    >>> model = build_han_graph(vocabulary_size=20, n_classes=3, embedding_dim=4,
+    ...                         word_units=4, sentence_units=4, attention_dim=4)
+    >>> ids = np.array([[[2, 3, 4], [5, 6, 0]]])  # 1 document, 2 sentences, 3 words
+    >>> proba = np.asarray(model(ids))
+    >>> proba.shape, bool(np.isclose(proba.sum(), 1.0))
+    ((1, 3), True)
     """
     ids = keras.Input((None, None), dtype="int32", name="word_ids")
     words = FoldSentences(name="fold_sentences")(ids)
@@ -112,6 +123,22 @@ def build_attention_model(model):
 
     Word weights have shape ``(batch, sentences, words)``, sentence weights ``(batch,
     sentences)``; padding gets exactly zero weight.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skaquarium.han import build_attention_model, build_han_graph
+    >>> model = build_han_graph(vocabulary_size=20, n_classes=2, embedding_dim=4,
+    ...                         word_units=4, sentence_units=4, attention_dim=4)
+    >>> attention = build_attention_model(model)
+    >>> ids = np.array([[[2, 3, 4], [5, 6, 0]]])  # the last word is padding
+    >>> word_weights, sentence_weights = (np.asarray(w) for w in attention([ids]))
+    >>> word_weights.shape, sentence_weights.shape
+    ((1, 2, 3), (1, 2))
+    >>> float(word_weights[0, 1, 2])
+    0.0
+    >>> np.round(word_weights.sum(axis=2), 3).tolist(), round(float(sentence_weights.sum()), 3)
+    ([[1.0, 1.0]], 1.0)
     """
     ids = model.inputs[0]
     word_weights = UnfoldSentences(name="word_attention_weights")(
@@ -832,7 +859,20 @@ class HANClassifier(ClassifierMixin, SkaquariumEstimator):
 
 
 class HTMLExplanation(str):
-    """An HTML string that Jupyter displays rendered."""
+    """An HTML string that Jupyter displays rendered.
+
+    Returned by :meth:`HANClassifier.explain_html`; it is a plain ``str`` whose
+    ``_repr_html_`` lets notebooks show the markup rendered instead of as text.
+
+    Examples
+    --------
+    >>> from skaquarium.han import HTMLExplanation
+    >>> explanation = HTMLExplanation("<b>predicted: pos</b>")
+    >>> isinstance(explanation, str)
+    True
+    >>> explanation._repr_html_()
+    '<b>predicted: pos</b>'
+    """
 
     def _repr_html_(self):
         return str(self)

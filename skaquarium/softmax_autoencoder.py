@@ -96,6 +96,18 @@ def build_softmax_autoencoder(
     model : keras.Model
         Maps the (scaled) input of shape ``(batch, n_features)`` to word distributions of the same
         shape.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skaquarium.softmax_autoencoder import build_softmax_autoencoder
+    >>> model = build_softmax_autoencoder(12, 4, hidden_layer_sizes=(8,), sparse_input=False)
+    >>> [layer.name for layer in model.layers[1:]]
+    ['encoder_0', 'code', 'code_activation', 'decoder']
+    >>> X = np.random.RandomState(0).poisson(1.0, size=(3, 12)).astype("float32")
+    >>> q = np.asarray(model(X))
+    >>> q.shape, bool(np.allclose(q.sum(axis=1), 1.0, atol=1e-5))
+    ((3, 12), True)
     """
     inputs = keras.Input((n_features,), sparse=sparse_input, name="words")
     sizes = [*hidden_layer_sizes, n_components]
@@ -166,6 +178,20 @@ def split_softmax_autoencoder(model, n_hidden, tied_weights):
     Returns
     -------
     encoder, decoder : keras.Model
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skaquarium.softmax_autoencoder import (
+    ...     build_softmax_autoencoder, split_softmax_autoencoder)
+    >>> model = build_softmax_autoencoder(12, 4, hidden_layer_sizes=(8,), sparse_input=False)
+    >>> encoder, decoder = split_softmax_autoencoder(model, n_hidden=1, tied_weights=False)
+    >>> X = np.random.RandomState(0).poisson(1.0, size=(3, 12)).astype("float32")
+    >>> codes = np.asarray(encoder([X]))
+    >>> codes.shape, bool(((codes >= 0) & (codes <= 1)).all())
+    ((3, 4), True)
+    >>> bool(np.allclose(np.asarray(decoder(codes)), np.asarray(model(X)), atol=1e-6))
+    True
     """
     code = model.get_layer("code_activation").output
     encoder = keras.Model(model.inputs, code, name="encoder")
@@ -193,6 +219,18 @@ class SoftmaxKLDivergence(keras.losses.Loss):
         Name of the loss.
     **kwargs
         Passed to :class:`keras.losses.Loss`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skaquarium.softmax_autoencoder import SoftmaxKLDivergence
+    >>> loss = SoftmaxKLDivergence()
+    >>> p = np.array([[0.5, 0.5, 0.0]], dtype="float32")
+    >>> q = np.array([[0.25, 0.25, 0.5]], dtype="float32")
+    >>> round(float(loss(p, q)), 4)  # log(2)
+    0.6931
+    >>> abs(round(float(loss(p, p)), 4))
+    0.0
     """
 
     def __init__(self, name="softmax_kl_divergence", **kwargs):

@@ -42,6 +42,20 @@ def check_documents(X, name="X"):
     Returns
     -------
     docs : list of str
+
+    Examples
+    --------
+    >>> from skaquarium.text import check_documents
+    >>> check_documents(("A cat sat.", "A dog ran."))
+    ['A cat sat.', 'A dog ran.']
+    >>> check_documents("A cat sat.")
+    Traceback (most recent call last):
+    ...
+    ValueError: X must be an iterable of documents (a list, 1-D array or Series of str); got a single string. Wrap it in a list.
+    >>> check_documents(["A cat sat.", None], name="docs")
+    Traceback (most recent call last):
+    ...
+    ValueError: docs[1] is None of type NoneType; every document must be a str (use '' for an empty document).
     """
     if isinstance(X, (str, bytes)):
         raise ValueError(
