@@ -764,8 +764,6 @@ def _decode_estimator(entry, arrays):
     est = cls(**params)
     for k, v in entry["state"].items():
         setattr(est, k, _decode(v, arrays))
-    if hasattr(est, "_after_load") and not isinstance(est, SkaquariumEstimator):
-        est._after_load()
     return est
 
 
