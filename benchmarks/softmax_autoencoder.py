@@ -52,10 +52,12 @@ VECTORIZER = dict(max_features=20000, stop_words="english", min_df=5, max_df=0.5
 #: The transformer's settings in every part of the benchmark (n_components set per part).
 #: Retrieval: binary codes of 32 and 64 bits.
 SAE = dict(hidden_layer_sizes=(256,), activation="binary", input_scaling="tfidf", batch_size=256)
-#: Clustering: 64 tanh codes (L2-normalised before KMeans).
-SAE_CLUSTER = dict(SAE, activation="tanh", input_scaling="log")
+#: Clustering: 64 tanh codes (L2-normalised before KMeans). Batches of 512 halve the number of
+#: optimizer steps (each updates the 20,000-word input and output layers) at a doubled learning
+#: rate: 5 epochs take about half the time of 6 epochs of 256, at a similar v-measure.
+SAE_CLUSTER = dict(SAE, activation="tanh", input_scaling="log", batch_size=512, learning_rate=4e-3)
 CLUSTER_COMPONENTS = 64
-CLUSTER_EPOCHS = 6
+CLUSTER_EPOCHS = 5
 EPOCHS = 8
 K = 100
 
