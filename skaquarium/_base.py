@@ -206,6 +206,20 @@ class BatchSequence(keras.utils.PyDataset):
             self._batches = self._make_batches()
 
 
+class _KerasByConfig:
+    """Pickles a Keras layer or model as its config; unpickling rebuilds it, with fresh weights."""
+
+    def __init__(self, layer):
+        self.config = keras.saving.serialize_keras_object(layer)
+
+    def __reduce__(self):
+        return _keras_from_config, (self.config,)
+
+
+def _keras_from_config(config):
+    return keras.saving.deserialize_keras_object(config, safe_mode=True)
+
+
 def _validate_sample_weight(sample_weight, n_samples):
     sample_weight = _check_sample_weight(
         sample_weight, np.empty((n_samples, 0)), dtype=np.float32, ensure_non_negative=True
@@ -312,6 +326,33 @@ class SkaquariumEstimator(BaseWrapper):
 
     def __sklearn_is_fitted__(self):
         return hasattr(self, "model_")
+
+    # A parameter may be a Keras layer or model (e.g. a user-supplied encoder). Fit never trains
+    # or changes it, only builds copies of it from its config, so a clone shares it (as scikit-
+    # learn's clone shares callbacks) and a pickle stores its config. A deep copy or pickle of a
+    # keras.Model would go through scikeras' hooks, which save the whole model (weights included)
+    # and warn when it is not built, as a user's Sequential usually is not.
+
+    def _keras_params(self):
+        params = self.get_params(deep=False)
+        return {k: v for k, v in params.items() if isinstance(v, keras.layers.Layer)}
+
+    def __sklearn_clone__(self):
+        shared = self._keras_params()
+        twin = self
+        if shared:
+            # scikit-learn clones a twin without them (which carries set_output's configuration).
+            twin = object.__new__(type(self))
+            twin.__dict__.update(self.__dict__)
+            twin.__dict__.update(dict.fromkeys(shared))
+        return BaseEstimator.__sklearn_clone__(twin).set_params(**shared)
+
+    def __getstate__(self):
+        state = dict(super().__getstate__())  # a copy: object.__getstate__ returns __dict__
+        for name, layer in self._keras_params().items():
+            with contextlib.suppress(Exception):  # no config: pickled as it is (fit fails anyway)
+                state[name] = _KerasByConfig(layer)
+        return state
 
     # -- hooks -------------------------------------------------------------------------------
 
@@ -532,8 +573,9 @@ class SkaquariumEstimator(BaseWrapper):
         """Save the fitted estimator to one file, without pickle.
 
         The file (a zip archive) holds the parameters and fitted attributes as JSON and NumPy
-        arrays, and the Keras model in the ``.keras`` format. :func:`skaquarium.load` reads it back
-        without executing any code from the file.
+        arrays (a Keras layer or model given as a parameter as its Keras config), and the Keras
+        model in the ``.keras`` format. :func:`skaquarium.load` reads it back without executing
+        any code from the file.
 
         Parameters
         ----------
@@ -591,7 +633,8 @@ def load(path):
 
     No pickle is involved: parameters and fitted attributes are JSON and NumPy arrays (read with
     ``allow_pickle=False``), the estimator class must be one of the package's, and the Keras
-    graph is loaded with ``safe_mode=True``, which refuses layers that carry code (``Lambda``).
+    graph (and any Keras layer given as a parameter) is loaded with ``safe_mode=True``, which
+    refuses layers that carry code (``Lambda``).
 
     Parameters
     ----------
@@ -690,10 +733,29 @@ def _encode(value, arrays, where):
             }
     if isinstance(value, SkaquariumEstimator) or type(value).__name__ in _REGISTRY:
         return _encode_estimator(value, arrays)
+    if isinstance(value, keras.layers.Layer):
+        return {"__keras__": _encode_keras(value, where)}
     raise TypeError(
         f"save() cannot store {where} of type {type(value).__name__}; use pickle or joblib for "
         "estimators that hold arbitrary Python objects (only from trusted sources)."
     )
+
+
+def _encode_keras(layer, where):
+    """The config (architecture, not weights) of a Keras layer or model given as a parameter,
+    e.g. a user-supplied encoder, as Keras serializes it. Stored only if Keras rebuilds it from
+    that JSON in safe mode, as ``load`` will: built-in or registered classes, no ``Lambda``."""
+    try:
+        config = json.loads(json.dumps(keras.saving.serialize_keras_object(layer)))
+        keras.saving.deserialize_keras_object(config, safe_mode=True)
+    except Exception as exc:
+        raise TypeError(
+            f"save() cannot store {where}, a Keras {type(layer).__name__}: Keras cannot rebuild "
+            f"it from its config in safe mode ({type(exc).__name__}: {exc}). Use built-in layers, "
+            "or register custom ones with keras.saving.register_keras_serializable (no Lambda "
+            "layers); or use pickle/joblib (only from trusted sources)."
+        ) from exc
+    return config
 
 
 def _encode_estimator(est, arrays, top=False):
@@ -739,6 +801,11 @@ def _decode(value, arrays):
         )
     if "__estimator__" in value:
         return _decode_estimator(value, arrays)
+    if "__keras__" in value:
+        # Safe mode, as for the network itself: classes are built-in or registered, no Lambda.
+        layer = keras.saving.deserialize_keras_object(value["__keras__"], safe_mode=True)
+        if isinstance(layer, keras.layers.Layer):
+            return layer
     raise ValueError(f"Unknown entry in a skaquarium model file: {sorted(value)}")
 
 
