@@ -50,6 +50,8 @@ def build_softmax_autoencoder(
     *,
     hidden_layer_sizes=(),
     hidden_activation="relu",
+    encoder=None,
+    decoder=None,
     code_activation="binary",
     alpha=50.0,
     tied_weights=False,
@@ -58,15 +60,21 @@ def build_softmax_autoencoder(
 ):
     """Build the softmax autoencoder graph.
 
-    Encoder: ``hidden_layer_sizes`` dense layers, then the code layer of ``n_components`` units
-    (``tanh``, or :class:`~skaquarium.layers.BinarySigmoid` with slope ``alpha`` when
-    ``code_activation="binary"``). Decoder: a softmax over the ``n_features`` words. With
-    ``tied_weights`` the decoder mirrors the encoder, each layer reusing the transposed kernel of its
-    encoder counterpart (:class:`~skaquarium.layers.TiedDense`); otherwise it is one dense softmax
-    layer from the code, whose kernel rows are the code units' word weights.
+    Encoder: ``hidden_layer_sizes`` dense layers (or the user's ``encoder``), then the code layer
+    of ``n_components`` units (``tanh``, or :class:`~skaquarium.layers.BinarySigmoid` with slope
+    ``alpha`` when ``code_activation="binary"``). Decoder: a softmax over the ``n_features`` words,
+    after the user's ``decoder`` if one is given. With ``tied_weights`` the decoder mirrors the
+    encoder, each layer reusing the transposed kernel of its encoder counterpart
+    (:class:`~skaquarium.layers.TiedDense`); otherwise it is one dense softmax layer from the code,
+    whose kernel rows are the code units' word weights.
 
-    Layer names: ``encoder_0``, ... (hidden layers), ``code`` (the code layer's affine part),
-    ``code_activation``, and ``decoder`` (the untied output layer).
+    ``encoder`` and ``decoder`` are never used or modified themselves: the graph holds copies
+    rebuilt from their configs (``keras.models.clone_model`` for models, ``from_config`` for
+    layers), with freshly initialised weights, so that seeding Keras before the call fixes them.
+
+    Layer names: ``encoder_0``, ... (hidden layers) or ``user_encoder`` (the copy of
+    ``encoder``), ``code`` (the code layer's affine part), ``code_activation``, ``user_decoder``
+    (the copy of ``decoder``), and ``decoder`` (the untied output layer).
 
     Parameters
     ----------
@@ -78,12 +86,18 @@ def build_softmax_autoencoder(
         Sizes of the encoder's hidden layers.
     hidden_activation : str, default="relu"
         Activation of the hidden layers.
+    encoder : keras.layers.Layer or keras.Model, default=None
+        Maps the (scaled) input of shape ``(batch, n_features)`` (a ``tf.SparseTensor`` when
+        ``sparse_input``) to a 2-D hidden representation; replaces ``hidden_layer_sizes``' layers.
+    decoder : keras.layers.Layer or keras.Model, default=None
+        Maps the codes of shape ``(batch, n_components)`` to a 2-D hidden representation, which the
+        softmax output layer reads.
     code_activation : {"binary", "tanh"}, default="binary"
         Activation of the code layer.
     alpha : float, default=50.0
         Slope of the binary code activation.
     tied_weights : bool, default=False
-        Tie the decoder's kernels to the encoder's.
+        Tie the decoder's kernels to the encoder's; not with ``encoder`` or ``decoder``.
     sparse_input : bool, default=True
         Declare the input sparse (``tf.SparseTensor``), so the first layer multiplies only the
         non-zero entries.
@@ -108,11 +122,32 @@ def build_softmax_autoencoder(
     >>> q = np.asarray(model(X))
     >>> q.shape, bool(np.allclose(q.sum(axis=1), 1.0, atol=1e-5))
     ((3, 12), True)
+
+    A user-supplied encoder and decoder sit between the input, the code layer and the softmax:
+
+    >>> import keras
+    >>> model = build_softmax_autoencoder(
+    ...     12, 4, encoder=keras.Sequential([keras.layers.Dense(8, activation="relu")]),
+    ...     decoder=keras.layers.Dense(8, activation="relu"), sparse_input=False)
+    >>> [layer.name for layer in model.layers[1:]]
+    ['user_encoder', 'code', 'code_activation', 'user_decoder', 'decoder']
     """
+    if tied_weights and (encoder is not None or decoder is not None):
+        raise ValueError(
+            "tied_weights=True ties the decoder to the package's own encoder layers, so it cannot "
+            "be combined with a user-supplied encoder or decoder; got "
+            f"encoder={encoder!r} and decoder={decoder!r}. Set tied_weights=False, or "
+            "encoder=None and decoder=None."
+        )
     inputs = keras.Input((n_features,), sparse=sparse_input, name="words")
-    sizes = [*hidden_layer_sizes, n_components]
     h = inputs
     layers = {}
+    if encoder is not None:
+        h = _call_user_part(_copy_user_part(encoder, "encoder"), h, "encoder")
+        hidden_layer_sizes = ()  # the user's encoder replaces the hidden layers
+    if decoder is not None:
+        layers["user_decoder"] = _copy_user_part(decoder, "decoder")
+    sizes = [*hidden_layer_sizes, n_components]
     for i, units in enumerate(sizes):
         name = "code" if i == len(sizes) - 1 else f"encoder_{i}"
         activation = None if name == "code" else hidden_activation
@@ -142,11 +177,55 @@ def _code_activation(kind, alpha):
     return keras.layers.Activation("tanh", name="code_activation")
 
 
+def _copy_user_part(part, name):
+    """A copy of the user's ``encoder`` or ``decoder`` (``name``) with fresh weights, named
+    ``user_<name>``."""
+    if not isinstance(part, keras.layers.Layer):
+        raise ValueError(
+            f"{name} must be a Keras layer or model (keras.layers.Layer or keras.Model) or None; "
+            f"got {part!r} of type {type(part).__name__}."
+        )
+    try:
+        if isinstance(part, keras.Model):
+            copy = keras.models.clone_model(part)
+            copy.name = f"user_{name}"
+            return copy
+        return type(part).from_config({**part.get_config(), "name": f"user_{name}"})
+    except Exception as exc:
+        raise ValueError(
+            f"{name} ({type(part).__name__}) could not be copied from its config, as fitting "
+            f"requires: {type(exc).__name__}: {exc} (custom layers and subclassed models need a "
+            "get_config() that from_config() accepts; Keras refuses to copy a Lambda layer that "
+            "holds a Python lambda)."
+        ) from exc
+
+
+def _call_user_part(part, x, name):
+    """``part(x)`` for the user's ``encoder`` or ``decoder`` (``name``), which must give one
+    2-D output."""
+    try:
+        out = part(x)
+    except Exception as exc:
+        raise ValueError(
+            f"{name} cannot be applied to its input of shape {tuple(x.shape)}: "
+            f"{type(exc).__name__}: {exc}"
+        ) from exc
+    shape = tuple(out.shape) if hasattr(out, "shape") else f"a {type(out).__name__} of outputs"
+    if not isinstance(shape, tuple) or len(shape) != 2:
+        raise ValueError(
+            f"{name} must map its input of shape {tuple(x.shape)} to one 2-D output of shape "
+            f"(batch, units); got {shape}."
+        )
+    return out
+
+
 def _apply_decoder(code, layers, n_hidden, tied_weights, n_features):
     """Run the decoder on ``code`` with the graph's ``layers`` (name -> layer)."""
     if not tied_weights:
         if "decoder" not in layers:
             layers["decoder"] = keras.layers.Dense(n_features, activation="softmax", name="decoder")
+        if "user_decoder" in layers:
+            code = _call_user_part(layers["user_decoder"], code, "decoder")
         return layers["decoder"](code)
     # Tied: walk the encoder's layers backwards, each called again with its kernel transposed
     # (a functional graph that calls a layer twice, so the kernel is one variable).
@@ -166,12 +245,15 @@ def split_softmax_autoencoder(model, n_hidden, tied_weights):
     """Encoder (input -> codes) and decoder (codes -> word distributions) sharing ``model``'s
     weights.
 
+    The encoder ends at the ``code_activation`` layer; the decoder runs the ``user_decoder`` layer,
+    if the graph has one, and the softmax output layer.
+
     Parameters
     ----------
     model : keras.Model
         A graph built by :func:`build_softmax_autoencoder`.
     n_hidden : int
-        Number of hidden encoder layers.
+        Number of hidden encoder layers (only read with tied weights).
     tied_weights : bool
         Whether the graph was built with tied weights.
 
@@ -436,14 +518,24 @@ class SoftmaxAutoEncoderTransformer(
     n_components : int, default=32
         Code size (number of bits for binary codes).
     hidden_layer_sizes : tuple of int, default=(256,)
-        Sizes of the encoder's hidden layers; ``()`` for none.
+        Sizes of the encoder's hidden layers; ``()`` for none. Ignored when ``encoder`` is given.
     activation : {"binary", "tanh"}, default="binary"
         Code activation: ``"binary"`` is ``1 / (1 + exp(-alpha * x))``, ``"tanh"`` gives codes in
         (-1, 1).
     alpha : float, default=50.0
         Slope of the binary activation; larger is closer to a step.
     hidden_activation : {"relu", "tanh", "sigmoid", "elu", "selu", "gelu", "silu"}, default="relu"
-        Activation of the hidden layers.
+        Activation of the hidden layers. Ignored when ``encoder`` is given.
+    encoder : keras.layers.Layer or keras.Model, default=None
+        A Keras layer or model that maps the scaled counts, of shape ``(batch, n_features_in_)``,
+        to a 2-D hidden representation, in place of the hidden layers of ``hidden_layer_sizes``;
+        the code layer of ``n_components`` units (``activation``, ``alpha``) follows it. Its input
+        is a ``tf.SparseTensor``: start it with a layer that accepts one, such as
+        ``keras.layers.Dense``. ``None`` uses ``hidden_layer_sizes``.
+    decoder : keras.layers.Layer or keras.Model, default=None
+        A Keras layer or model that maps the codes, of shape ``(batch, n_components)``, to a 2-D
+        hidden representation, from which the softmax layer over the vocabulary is computed (so
+        the output is always a word distribution). ``None`` for the softmax layer alone.
     input_scaling : {"log", "tfidf", "l1", "none"}, default="log"
         How counts are scaled before the encoder (the target is always the word distribution):
         ``"log"`` is ``log(1 + count)`` divided by the row's L2 norm; ``"tfidf"`` multiplies that by
@@ -454,7 +546,8 @@ class SoftmaxAutoEncoderTransformer(
         from its target) in each batch.
     tied_weights : bool, default=False
         Tie the decoder to the encoder: the decoder mirrors the encoder, each layer multiplying by
-        the transposed kernel of its encoder counterpart (half the parameters).
+        the transposed kernel of its encoder counterpart (half the parameters). Cannot be combined
+        with ``encoder`` or ``decoder``.
     loss : str, default="kl_divergence"
         ``"kl_divergence"`` is :class:`SoftmaxKLDivergence` (computed through the softmax's
         logits, memory-lean); any other Keras loss name compares the word distribution with the
@@ -514,6 +607,11 @@ class SoftmaxAutoEncoderTransformer(
     The output bias starts at the log word frequencies of the training data, so training starts
     from the unigram model and the codes only have to explain each document's departure from it.
 
+    ``encoder`` and ``decoder`` are stored as given and never trained themselves: every fit builds
+    the network from copies of them (``keras.models.clone_model`` for models, ``from_config`` for
+    layers) with fresh weights drawn under ``random_state``. The trained copies are the layers
+    ``user_encoder`` and ``user_decoder`` of ``model_``.
+
     References
     ----------
     .. [1] R. Salakhutdinov and G. Hinton, "Semantic hashing", International Journal of
@@ -537,6 +635,16 @@ class SoftmaxAutoEncoderTransformer(
     (60, 1)
     >>> sae.inverse_transform(codes).sum(axis=1).round(3)[:3]
     array([1., 1., 1.], dtype=float32)
+
+    Any Keras layer or model can serve as the encoder (or the decoder):
+
+    >>> import keras
+    >>> encoder = keras.Sequential([keras.layers.Dense(16, activation="relu"),
+    ...                             keras.layers.Dense(16, activation="relu")])
+    >>> sae = SoftmaxAutoEncoderTransformer(n_components=8, encoder=encoder, epochs=2,
+    ...                                     random_state=0).fit(X)
+    >>> sae.transform(X).shape, encoder.built  # the encoder given is left untouched
+    ((60, 8), False)
     """
 
     _accepts_sparse = True
@@ -548,6 +656,8 @@ class SoftmaxAutoEncoderTransformer(
         "activation": [StrOptions({"binary", "tanh"})],
         "alpha": [Interval(Real, 0, None, closed="neither")],
         "hidden_activation": [StrOptions(_HIDDEN_ACTIVATIONS)],
+        "encoder": [None, keras.layers.Layer],
+        "decoder": [None, keras.layers.Layer],
         "input_scaling": [StrOptions({"log", "tfidf", "l1", "none"})],
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "tied_weights": ["boolean"],
@@ -562,6 +672,8 @@ class SoftmaxAutoEncoderTransformer(
         activation="binary",
         alpha=50.0,
         hidden_activation="relu",
+        encoder=None,
+        decoder=None,
         input_scaling="log",
         dropout=0.0,
         tied_weights=False,
@@ -582,6 +694,8 @@ class SoftmaxAutoEncoderTransformer(
         self.activation = activation
         self.alpha = alpha
         self.hidden_activation = hidden_activation
+        self.encoder = encoder
+        self.decoder = decoder
         self.input_scaling = input_scaling
         self.dropout = dropout
         self.tied_weights = tied_weights
@@ -677,6 +791,8 @@ class SoftmaxAutoEncoderTransformer(
             self.n_components,
             hidden_layer_sizes=self._hidden_sizes(),
             hidden_activation=self.hidden_activation,
+            encoder=self.encoder,
+            decoder=self.decoder,
             code_activation=self.activation,
             alpha=self.alpha,
             tied_weights=self.tied_weights,
@@ -718,7 +834,7 @@ class SoftmaxAutoEncoderTransformer(
         )
 
     def __getstate__(self):
-        state = dict(super().__getstate__())  # a copy: object.__getstate__ returns __dict__
+        state = super().__getstate__()
         state.pop("_encoder", None)
         state.pop("_decoder", None)
         return state
@@ -833,7 +949,7 @@ class SoftmaxAutoEncoderTransformer(
 
         For unit ``j``, the words whose log-probability rises most when the decoder's input goes
         from the all-off code to the code with only unit ``j`` on (with an untied decoder and no
-        hidden decoder layer this is the ranking of the decoder's kernel row ``j``).
+        ``decoder`` this is the ranking of the decoder's kernel row ``j``).
 
         Parameters
         ----------

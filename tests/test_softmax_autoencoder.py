@@ -3,6 +3,7 @@
 import os
 import pickle
 
+import joblib
 import keras
 import numpy as np
 import pandas as pd
@@ -22,6 +23,7 @@ from skaquarium.softmax_autoencoder import (
     SoftmaxKLDivergence,
     build_softmax_autoencoder,
     hamming_search,
+    split_softmax_autoencoder,
 )
 
 N_TOPICS = 3
@@ -38,6 +40,14 @@ def make_topic_counts(n_docs=90, n_words=30, seed=0):
         probs[t * per_topic : (t + 1) * per_topic] += 0.9 / per_topic
         rows.append(rng.multinomial(rng.poisson(20) + 5, probs))
     return sp.csr_matrix(np.array(rows, dtype=np.int64)), topics
+
+
+def make_documents():
+    """40 short texts about sport or finance: (documents, labels)."""
+    rng = np.random.RandomState(0)
+    vocab = [["ball", "goal", "team", "match"], ["stock", "market", "bank", "price"]]
+    docs = [" ".join(rng.choice(vocab[i % 2], size=12)) for i in range(40)]
+    return docs, [i % 2 for i in range(40)]
 
 
 def make_common_estimator():
@@ -363,6 +373,192 @@ def test_graph_builder_without_hidden_layers():
     np.testing.assert_allclose(np.asarray(out).sum(axis=1), 1.0, rtol=1e-5)
 
 
+# -- user-supplied encoder and decoder -----------------------------------------------------------
+
+
+def user_encoder():
+    return keras.Sequential([keras.layers.Dense(16, activation="relu")])
+
+
+def user_decoder():
+    return keras.layers.Dense(16, activation="relu")
+
+
+@pytest.fixture(scope="module")
+def fitted_user(data):
+    X, _ = data
+    return small(encoder=user_encoder(), decoder=user_decoder()).fit(X)
+
+
+def test_user_encoder_and_decoder_frame_the_code_and_softmax_layers(fitted_user, data):
+    X, topics = data
+    names = [layer.name for layer in fitted_user.model_.layers]
+    assert names == ["words", "user_encoder", "code", "code_activation", "user_decoder", "decoder"]
+    codes = fitted_user.transform(X)
+    assert codes.shape == (X.shape[0], 8) and codes.dtype == np.float32
+    assert codes.min() >= 0.0 and codes.max() <= 1.0
+    labels = KMeans(N_TOPICS, n_init=10, random_state=0).fit_predict(codes)
+    assert v_measure_score(topics, labels) > 0.8
+    bits = np.unpackbits(fitted_user.pack_codes(X), axis=1)[:, :8]
+    np.testing.assert_array_equal(bits, codes > 0.5)
+    dist = fitted_user.inverse_transform(codes)
+    np.testing.assert_allclose(dist.sum(axis=1), 1.0, rtol=1e-5)
+    p = X.toarray() / X.toarray().sum(axis=1, keepdims=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        kl = np.where(p > 0, p * np.log(p / dist), 0.0).sum(axis=1)
+    assert fitted_user.score(X) == pytest.approx(-kl.mean(), rel=1e-4)
+    assert fitted_user.topics(n_words=3).shape == (8, 3)
+
+
+def test_a_bare_layer_is_an_encoder(data):
+    X, _ = data
+    model = small(epochs=3, encoder=keras.layers.Dense(16, activation="tanh")).fit(X)
+    layer = model.model_.get_layer("user_encoder")
+    assert isinstance(layer, keras.layers.Dense) and layer.units == 16
+    assert model.transform(X).shape == (X.shape[0], 8)
+
+
+def test_hidden_layer_sizes_is_ignored_with_an_encoder(data):
+    X, _ = data
+    a = small(epochs=2, encoder=user_encoder(), hidden_layer_sizes=(4,)).fit(X)
+    b = small(epochs=2, encoder=user_encoder(), hidden_layer_sizes=(64, 64)).fit(X)
+    assert not any(layer.name.startswith("encoder_") for layer in a.model_.layers)
+    np.testing.assert_array_equal(a.transform(X), b.transform(X))
+
+
+def test_user_objects_are_left_untouched(data):
+    X, _ = data
+    unbuilt, layer = user_encoder(), user_decoder()
+    built = keras.Sequential([keras.Input((X.shape[1],)), keras.layers.Dense(16)])
+    weights = [w.copy() for w in built.get_weights()]
+    small(epochs=2, encoder=unbuilt, decoder=layer).fit(X)
+    model = small(epochs=2, encoder=built).fit(X)
+    assert not unbuilt.built and not layer.built
+    assert unbuilt.name != "user_encoder" and layer.name != "user_decoder"
+    for before, after in zip(weights, built.get_weights()):
+        np.testing.assert_array_equal(before, after)
+    trained = model.model_.get_layer("user_encoder")
+    assert trained is not built
+    assert not np.array_equal(trained.get_weights()[0], weights[0])
+
+
+def test_user_parts_start_from_weights_seeded_by_random_state(data):
+    X, _ = data
+    encoder, decoder = user_encoder(), user_decoder()
+    model = small(epochs=2, encoder=encoder, decoder=decoder)
+    first = model.fit(X).transform(X)
+    np.testing.assert_array_equal(model.fit(X).transform(X), first)  # refit: fresh weights
+    other = small(epochs=2, encoder=user_encoder(), decoder=user_decoder()).fit(X)
+    np.testing.assert_array_equal(other.transform(X), first)
+    reseeded = small(epochs=2, encoder=encoder, decoder=decoder, random_state=1).fit(X)
+    assert not np.array_equal(reseeded.transform(X), first)
+
+
+def test_user_parts_clone_pickle_joblib_and_save_load(fitted_user, data, tmp_path):
+    X, _ = data
+    codes = fitted_user.transform(X)
+    cloned = clone(fitted_user)
+    assert cloned.encoder is fitted_user.encoder  # shared: fit only copies it
+    np.testing.assert_array_equal(cloned.fit(X).transform(X), codes)
+    frames = clone(cloned.set_output(transform="pandas")).set_params(epochs=1).fit(X)
+    assert isinstance(frames.transform(X), pd.DataFrame)  # clone keeps set_output's choice
+    unpickled = pickle.loads(pickle.dumps(fitted_user))
+    np.testing.assert_array_equal(unpickled.transform(X), codes)
+    assert unpickled.encoder.get_config() == fitted_user.encoder.get_config()
+    joblib.dump(fitted_user, tmp_path / "model.joblib")
+    np.testing.assert_array_equal(joblib.load(tmp_path / "model.joblib").transform(X), codes)
+    loaded = load(fitted_user.save(tmp_path / "model.skaq"))
+    np.testing.assert_array_equal(loaded.transform(X), codes)
+    np.testing.assert_array_equal(
+        loaded.inverse_transform(codes), fitted_user.inverse_transform(codes)
+    )
+    assert isinstance(loaded.encoder, keras.Sequential) and isinstance(
+        loaded.decoder, keras.layers.Dense
+    )
+    # The stored architecture is the one given: refitting the loaded estimator gives the same codes.
+    np.testing.assert_array_equal(clone(loaded).fit(X).transform(X), codes)
+
+
+class _UnregisteredLayer(keras.layers.Dense):
+    """A custom layer that Keras can copy in memory but cannot find when loading a file."""
+
+
+def test_save_refuses_an_encoder_that_load_could_not_rebuild(data, tmp_path):
+    X, _ = data
+    model = small(epochs=1, encoder=_UnregisteredLayer(8)).fit(X)
+    assert model.transform(X).shape == (X.shape[0], 8)
+    with pytest.raises(TypeError, match="save.. cannot store parameter 'encoder'.*safe mode"):
+        model.save(tmp_path / "model.skaq")
+    assert not (tmp_path / "model.skaq").exists()
+
+
+def test_tied_weights_cannot_be_combined_with_user_parts(data):
+    X, _ = data
+    for params in ({"encoder": user_encoder()}, {"decoder": user_decoder()}):
+        with pytest.raises(ValueError, match="tied_weights=True .* encoder or decoder"):
+            small(epochs=1, tied_weights=True, **params).fit(X)
+
+
+@pytest.mark.parametrize("name", ["encoder", "decoder"])
+@pytest.mark.parametrize("value", ["relu", 16, keras.layers.Dense])
+def test_user_parts_must_be_keras_layers(data, name, value):
+    X, _ = data
+    with pytest.raises(ValueError, match=f"The '{name}' parameter .* must be None or an instance"):
+        small(epochs=1, **{name: value}).fit(X)
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        (
+            {
+                "encoder": keras.Sequential(
+                    [keras.layers.Reshape((30, 1)), keras.layers.Conv1D(2, 3)]
+                )
+            },
+            r"encoder must map its input of shape \(None, 30\) to one 2-D output .* got \(None, 28, 2\)",
+        ),
+        (
+            {"decoder": keras.layers.Reshape((4, 2))},
+            r"decoder must map its input of shape \(None, 8\) to one 2-D output .* got \(None, 4, 2\)",
+        ),
+        (
+            {"encoder": keras.Sequential([keras.Input((5,)), keras.layers.Dense(4)])},
+            r"encoder cannot be applied to its input of shape \(None, 30\)",
+        ),
+    ],
+)
+def test_user_parts_must_give_2d_outputs(data, params, match):
+    X, _ = data
+    with pytest.raises(ValueError, match=match):
+        small(epochs=1, **params).fit(X)
+
+
+# scikit-learn deep-copies the values of a parameter grid; scikeras deep-copies a keras.Model by
+# saving it, and Keras warns when the model is not built yet.
+@pytest.mark.filterwarnings("ignore:You are saving a model that has not yet been built:UserWarning")
+def test_grid_search_over_encoders_in_a_pipeline():
+    docs, labels = make_documents()
+    encoder = user_encoder()
+    pipe = Pipeline([("counts", CountVectorizer()), ("codes", small(epochs=5, n_components=4))])
+    search = GridSearchCV(pipe, {"codes__encoder": [None, encoder]}, cv=2).fit(docs)
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+    assert search.best_params_["codes__encoder"] in (None, encoder)
+    assert search.best_estimator_.transform(docs).shape == (len(docs), 4)
+    assert not encoder.built
+
+
+def test_graph_builder_with_user_parts_splits_into_encoder_and_decoder():
+    model = build_softmax_autoencoder(
+        12, 3, encoder=user_encoder(), decoder=user_decoder(), sparse_input=False
+    )
+    encoder, decoder = split_softmax_autoencoder(model, n_hidden=0, tied_weights=False)
+    x = np.random.RandomState(0).poisson(1.0, size=(4, 12)).astype("float32")
+    codes = np.asarray(encoder([x]))
+    assert codes.shape == (4, 3)
+    np.testing.assert_allclose(np.asarray(decoder(codes)), np.asarray(model(x)), atol=1e-6)
+
+
 # -- scikit-learn integration ---------------------------------------------------------------------
 
 
@@ -377,13 +573,7 @@ def test_feature_names_and_pandas_output(fitted, data):
 
 
 def test_pipeline_with_count_vectorizer_and_kmeans():
-    rng = np.random.RandomState(0)
-    vocab = [["ball", "goal", "team", "match"], ["stock", "market", "bank", "price"]]
-    docs, labels = [], []
-    for i in range(40):
-        words = vocab[i % 2]
-        docs.append(" ".join(rng.choice(words, size=12)))
-        labels.append(i % 2)
+    docs, labels = make_documents()
     pipe = Pipeline(
         [
             ("counts", CountVectorizer()),
