@@ -58,11 +58,14 @@ print(f"new movies: {len(cold_items)}, with {len(cold):,} ratings to predict")
 # %%
 # Fit
 # ---
-# ``early_stopping=True`` (the default) holds out 10 % of the training ratings; their loss is the
-# validation curve below, and the weights of the best epoch are kept. ``id_dropout=0.25`` hides a
+# ``early_stopping=True`` holds out 10 % of the training ratings; their loss is the validation
+# curve below, and the weights of the best epoch are kept (the default, ``early_stopping=False``
+# with 5 epochs, trains on every rating and is a little more accurate on MovieLens). ``id_dropout=0.25`` hides a
 # quarter of the id embeddings while training, so that the towers also learn to encode a movie
 # from its genres and ratings alone, as they must for the new movies.
-model = DualMFRegressor(n_components=32, epochs=8, id_dropout=0.25, random_state=0)
+model = DualMFRegressor(
+    n_components=32, epochs=8, early_stopping=True, id_dropout=0.25, random_state=0
+)
 model.fit(X[train], y[train], col_features=genres)
 print(f"{model.n_iter_} epochs, best validation loss {model.best_validation_loss_:.4f}")
 

@@ -41,7 +41,7 @@ def run_dual_mf(quick):
     train_idx, test_idx = ml.folds["u1"]
     train, test = ml.ratings.iloc[train_idx], ml.ratings.iloc[test_idx]
     X_train, X_test = train[["user_id", "item_id"]], test[["user_id", "item_id"]]
-    model = DualMFRegressor(epochs=3 if quick else 30, random_state=0, verbose=1)
+    model = DualMFRegressor(**({"epochs": 3} if quick else {}), random_state=0, verbose=1)
     start = time.perf_counter()
     model.fit(X_train, train.rating)
     fit_s = time.perf_counter() - start

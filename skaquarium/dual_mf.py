@@ -416,17 +416,22 @@ class DualMFRegressor(RegressorMixin, SkaquariumEstimator):
         Probability that a training rating's row or column id embedding and id bias are
         hidden, so that the towers learn to encode an id from its side features and history
         alone, as they must for ids that :meth:`fold_in` adds or that ``fit`` never saw.
-    epochs : int, default=30
-        Maximum number of passes over the ratings.
+    epochs : int, default=5
+        Number of passes over the ratings (the maximum with ``early_stopping``). Five passes at
+        the default learning rate and batch size suit MovieLens-sized data (100,000 ratings);
+        more passes overfit there. On other data, tune it (e.g. with ``GridSearchCV``) or let
+        ``early_stopping`` choose it.
     batch_size : int, default=1024
         Ratings per gradient step.
     learning_rate : float, default=2e-3
         Step size of the optimizer.
     optimizer : {"adam", "adamw", "rmsprop", "sgd", "adagrad"}, default="adam"
         Keras optimizer.
-    early_stopping : bool, default=True
+    early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the ratings and stop when their loss has not improved
-        for ``n_iter_no_change`` epochs, restoring the best weights.
+        for ``n_iter_no_change`` epochs, restoring the best weights. Off by default: the held-out
+        ratings are then missing from training, which costs accuracy (about 0.005 RMSE on
+        MovieLens 100K) compared with a fixed, tuned number of ``epochs`` on all ratings.
     validation_fraction : float, default=0.1
         Share of ratings held out for early stopping.
     n_iter_no_change : int, default=2
@@ -533,11 +538,11 @@ class DualMFRegressor(RegressorMixin, SkaquariumEstimator):
         dropout=0.0,
         history_dropout=0.5,
         id_dropout=0.0,
-        epochs=30,
+        epochs=5,
         batch_size=1024,
         learning_rate=2e-3,
         optimizer="adam",
-        early_stopping=True,
+        early_stopping=False,
         validation_fraction=0.1,
         n_iter_no_change=2,
         warm_start=False,

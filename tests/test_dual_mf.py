@@ -414,7 +414,7 @@ def test_movielens_u1_rmse():
     train, test = ml.folds["u1"]
     X = ml.ratings[["user_id", "item_id"]].to_numpy()
     y = ml.ratings["rating"].to_numpy()
-    model = DualMFRegressor(epochs=8, random_state=0).fit(X[train], y[train])
+    model = DualMFRegressor(epochs=3, random_state=0).fit(X[train], y[train])
     with pytest.warns(UnknownIdWarning):  # u1.test has items u1.base never rated
         pred = model.predict(X[test])
     assert rmse(pred, y[test]) < 0.93
