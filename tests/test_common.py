@@ -9,27 +9,11 @@ import pytest
 import test_dual_mf
 import test_han
 import test_softmax_autoencoder
+from _checks import STOCHASTIC_TRAINING
 from _toy import LinearRegressor, SoftmaxRegressionClassifier
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 _FAST = dict(epochs=3, random_state=0)
-
-# Reasons shared by every estimator of the package.
-STOCHASTIC_TRAINING = {
-    "check_estimator_tags_renamed": (
-        "scikeras 0.13's BaseWrapper, a parent class, still defines the pre-1.6 `_more_tags`; "
-        "the package's base defines `__sklearn_tags__` and hides `_more_tags`, and test_base "
-        "checks that the tags are right"
-    ),
-    "check_sample_weight_equivalence_on_dense_data": (
-        "mini-batch gradient descent sees a repeated sample in a different batch than a "
-        "weight of 2, so the two fits agree only approximately"
-    ),
-    "check_sample_weight_equivalence_on_sparse_data": (
-        "mini-batch gradient descent sees a repeated sample in a different batch than a "
-        "weight of 2, so the two fits agree only approximately"
-    ),
-}
 
 _TOY_FAILURES = {
     "SoftmaxRegressionClassifier": {

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
+from _checks import STOCHASTIC_TRAINING
 from sklearn.base import clone
 from sklearn.cluster import KMeans
 from sklearn.feature_extraction.text import CountVectorizer
@@ -58,20 +59,7 @@ def make_common_estimator():
 
 
 #: Checks of parametrize_with_checks that fail for a legitimate reason.
-EXPECTED_FAILED_CHECKS = {
-    "check_estimator_tags_renamed": (
-        "scikeras 0.13's BaseWrapper, a parent class, still defines the pre-1.6 `_more_tags`; "
-        "the package's base defines `__sklearn_tags__`"
-    ),
-    "check_sample_weight_equivalence_on_dense_data": (
-        "mini-batch gradient descent sees a repeated sample in a different batch than a "
-        "weight of 2, so the two fits agree only approximately"
-    ),
-    "check_sample_weight_equivalence_on_sparse_data": (
-        "mini-batch gradient descent sees a repeated sample in a different batch than a "
-        "weight of 2, so the two fits agree only approximately"
-    ),
-}
+EXPECTED_FAILED_CHECKS = STOCHASTIC_TRAINING
 
 
 def small(**params):
