@@ -378,6 +378,12 @@ class SkaquariumEstimator(BaseWrapper):
         """Called after ``load``; recompute the unsaved attributes."""
         self._after_fit()
 
+    def _batch_transform(self):
+        """A function applied to each batch's inputs (a list of arrays) before the model sees
+        them, e.g. to look up per-id inputs; ``None`` for none. Called once per sequence, after
+        the model is built."""
+        return None
+
     def _make_sequence(self, data: FitData, index, *, training, seed=None):
         return BatchSequence(
             data.inputs,
@@ -388,6 +394,7 @@ class SkaquariumEstimator(BaseWrapper):
             seed=seed,
             lengths=data.lengths,
             index=index,
+            transform=self._batch_transform(),
         )
 
     # -- training ----------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from sklearn.base import RegressorMixin
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._base import BatchSequence, FitData, SkaquariumEstimator
+from ._base import FitData, SkaquariumEstimator
 
 __all__ = ["DualMFRegressor", "UnknownIdWarning", "build_dual_mf_graph", "build_tower_encoder"]
 
@@ -846,7 +846,9 @@ class DualMFRegressor(RegressorMixin, SkaquariumEstimator):
     def _get_loss(self):
         return "mse"
 
-    def _make_sequence(self, data, index, *, training, seed=None):
+    def _batch_transform(self):
+        # Each batch of (row index, column index) pairs gets its ids' side features and
+        # histories, densified for that batch only.
         n_rows, n_cols = self._n_fit("row"), self._n_fit("col")
         side_inputs = {}
         for side, n_other in (("row", n_cols), ("col", n_rows)):
@@ -872,16 +874,7 @@ class DualMFRegressor(RegressorMixin, SkaquariumEstimator):
                     out.append(dense)
             return tuple(out)
 
-        return BatchSequence(
-            data.inputs,
-            data.targets,
-            data.sample_weight,
-            batch_size=self.batch_size,
-            shuffle=training,
-            seed=seed,
-            index=index,
-            transform=transform,
-        )
+        return transform
 
     # -- encoding ----------------------------------------------------------------------------
 

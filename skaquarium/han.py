@@ -20,7 +20,7 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, column_or_1d
 
-from ._base import BatchSequence, FitData, SkaquariumEstimator
+from ._base import FitData, SkaquariumEstimator
 from .layers import AttentionPooling, FoldSentences, UnfoldSentences
 from .text import PAD_ID, HierarchicalTokenizer, check_documents
 
@@ -616,7 +616,8 @@ class HANClassifier(ClassifierMixin, SkaquariumEstimator):
         codes = np.searchsorted(self.classes_, y).astype(np.int32)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, ids, dtype=np.float32)
-        return FitData(ids, codes, sample_weight, stratify=codes, lengths=self._lengths(ids))
+        lengths = self._lengths(ids) if self.bucket_by_length else None
+        return FitData(ids, codes, sample_weight, stratify=codes, lengths=lengths)
 
     def _build_model(self):
         return build_han_graph(
@@ -639,18 +640,11 @@ class HANClassifier(ClassifierMixin, SkaquariumEstimator):
         model.compile(optimizer=self._make_optimizer(), loss=self._get_loss(), jit_compile=False)
         return model
 
+    def _batch_transform(self):
+        return _trim_padding if self.bucket_by_length else None
+
     def _make_sequence(self, data, index, *, training, seed=None):
-        seq = BatchSequence(
-            data.inputs,
-            data.targets,
-            data.sample_weight,
-            batch_size=self.batch_size,
-            shuffle=training,
-            seed=seed,
-            lengths=data.lengths if self.bucket_by_length else None,
-            index=index,
-            transform=_trim_padding if self.bucket_by_length else None,
-        )
+        seq = super()._make_sequence(data, index, training=training, seed=seed)
         return _as_dataset(seq, with_targets=True, with_weights=data.sample_weight is not None)
 
     # -- prediction ----------------------------------------------------------------------------
