@@ -24,8 +24,6 @@ import argparse
 import datetime
 import json
 import os
-import platform
-import sys
 import time
 import warnings
 from pathlib import Path
@@ -35,6 +33,8 @@ import pandas as pd
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from _common import machine, versions  # noqa: E402
 
 from skaquarium import DualMFRegressor  # noqa: E402
 from skaquarium.datasets import load_movielens  # noqa: E402
@@ -275,28 +275,6 @@ def latest_small(results, rows):
         rows.append((f"latest-small 90/10 RMSE, {name}", f"{out[name]['rmse']:.4f}"))
 
 
-def versions():
-    import keras
-    import scipy
-    import sklearn
-    import surprise
-    import tensorflow as tf
-
-    import skaquarium
-
-    return {
-        "python": sys.version.split()[0],
-        "skaquarium": skaquarium.__version__,
-        "tensorflow": tf.__version__,
-        "keras": keras.__version__,
-        "numpy": np.__version__,
-        "scipy": scipy.__version__,
-        "scikit-learn": sklearn.__version__,
-        "scikit-surprise": surprise.__version__,
-        "pandas": pd.__version__,
-    }
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="u1 only, fewer experiments")
@@ -305,10 +283,8 @@ def main(argv=None):
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "quick": args.quick,
         "params": DualMFRegressor(random_state=SEED).get_params(),
-        "platform": platform.platform(),
-        "processor": platform.processor() or platform.machine(),
-        "cpu_count": os.cpu_count(),
-        "versions": versions(),
+        **machine(),
+        "versions": versions("scikit-surprise"),
     }
     rows = []
     ml = load_movielens("100k")

@@ -30,8 +30,6 @@ import argparse
 import datetime
 import json
 import os
-import platform
-import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -42,6 +40,7 @@ import scipy.sparse as sp
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+from _common import machine, versions  # noqa: E402
 from sklearn.decomposition import TruncatedSVD  # noqa: E402
 from sklearn.feature_extraction.text import TfidfVectorizer  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
@@ -255,20 +254,6 @@ def bucketing_speedup(X_train, y_train, params, *, n=2000, repeats=3):
     return out
 
 
-def versions():
-    import keras
-    import sklearn
-    import tensorflow as tf
-
-    return {
-        "python": sys.version.split()[0],
-        "numpy": np.__version__,
-        "scikit-learn": sklearn.__version__,
-        "tensorflow": tf.__version__,
-        "keras": keras.__version__,
-    }
-
-
 def write_table(results, stem):
     names = {"R8": "R8", "mr": "MR", "20ng": "20 Newsgroups", "imdb": "IMDB"}
     lines = [
@@ -331,9 +316,7 @@ def main(argv=None):
     path = RESULTS / f"{stem}.json"
     results = json.loads(path.read_text()) if path.exists() else {"corpora": {}}
     results.update(
-        platform=platform.platform(),
-        processor=platform.processor() or platform.machine(),
-        cpu_count=os.cpu_count(),
+        **machine(),
         versions=versions(),
     )
     for corpus in corpora:

@@ -22,7 +22,6 @@ import argparse
 import datetime
 import json
 import os
-import platform
 import subprocess
 import sys
 import time
@@ -42,6 +41,8 @@ from sklearn.preprocessing import normalize  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from _common import machine, versions  # noqa: E402
 
 from skaquarium.softmax_autoencoder import (  # noqa: E402
     SoftmaxAutoEncoderTransformer,
@@ -212,22 +213,6 @@ def memory(epochs):
     return result
 
 
-def _versions():
-    import keras
-    import scipy
-    import sklearn
-    import tensorflow as tf
-
-    return {
-        "python": platform.python_version(),
-        "numpy": np.__version__,
-        "scipy": scipy.__version__,
-        "scikit-learn": sklearn.__version__,
-        "tensorflow": tf.__version__,
-        "keras": keras.__version__,
-    }
-
-
 def _table(res):
     cl = res["clustering"]["methods"]
     sae = cl["SoftmaxAutoEncoderTransformer"]
@@ -308,13 +293,8 @@ def main(argv=None):
             "clustering_epochs": 2 if args.quick else CLUSTER_EPOCHS,
             "k": K,
         },
-        "machine": {
-            "platform": platform.platform(),
-            "processor": platform.processor() or platform.machine(),
-            "cpu_count": os.cpu_count(),
-            "load_average_at_start": list(os.getloadavg()),
-        },
-        "versions": _versions(),
+        "machine": {**machine(), "load_average_at_start": list(os.getloadavg())},
+        "versions": versions(),
     }
     out = ROOT / "benchmarks" / "results"
     out.mkdir(parents=True, exist_ok=True)
