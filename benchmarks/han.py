@@ -9,8 +9,9 @@ For each corpus (fixed train/test splits: ``load_text_corpus("R8")``, ``load_tex
 
 * the peers: TF-IDF (unigrams, and unigrams + bigrams; sublinear tf, ``min_df=2``) followed by
   ``LogisticRegression`` and by ``LinearSVC``; test accuracy and fit time;
-* HANClassifier: word vectors pretrained on the training text (PPMI + truncated SVD over a
-  5-word window, computed here, then fine-tuned), trained epoch by epoch (``partial_fit``) on 90%
+* HANClassifier: word vectors pretrained on its training text by the estimator itself
+  (``embeddings="ppmi"``: PPMI + truncated SVD over a 5-word window, then fine-tuned), trained
+  epoch by epoch (``partial_fit``) on 90%
   of the training set until a per-corpus time budget or epoch cap is reached, keeping the
   weights of the epoch with the best accuracy on the held-out 10%; test accuracy, fit time
   (tokenizer, word vectors and training included), training documents per second and test
@@ -31,17 +32,14 @@ import datetime
 import json
 import os
 import time
-from collections import Counter
 from pathlib import Path
 
 import numpy as np
-import scipy.sparse as sp
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from _common import machine, versions  # noqa: E402
-from sklearn.decomposition import TruncatedSVD  # noqa: E402
 from sklearn.feature_extraction.text import TfidfVectorizer  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 from sklearn.model_selection import train_test_split  # noqa: E402
@@ -49,7 +47,6 @@ from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.svm import LinearSVC  # noqa: E402
 
 from skaquarium import HANClassifier  # noqa: E402
-from skaquarium.text import HierarchicalTokenizer  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 SEED = 0
@@ -113,52 +110,14 @@ def run_peers(X_train, y_train, X_test, y_test):
     return rows
 
 
-def ppmi_svd_vectors(documents, *, dim=100, window=5, max_words=30000, seed=SEED):
-    """Word vectors from the training text: positive PMI of a co-occurrence window, then SVD."""
-    counts = Counter(w for doc in documents for s in doc for w in s)
-    words = [w for w, c in counts.most_common(max_words) if c >= 2]
-    index = {w: i for i, w in enumerate(words)}
-    rows, cols = [], []
-    for doc in documents:
-        seq = np.array([index.get(w, -1) for s in doc for w in s], dtype=np.int64)
-        for k in range(1, window + 1):
-            a, b = seq[:-k], seq[k:]
-            ok = (a >= 0) & (b >= 0)
-            rows.append(a[ok])
-            cols.append(b[ok])
-    r, c = np.concatenate(rows), np.concatenate(cols)
-    n = len(words)
-    counts_matrix = sp.coo_matrix((np.ones(len(r), np.float32), (r, c)), shape=(n, n)).tocsr()
-    counts_matrix = (counts_matrix + counts_matrix.T).tocoo()
-    total = counts_matrix.data.sum()
-    word_p = np.asarray(counts_matrix.sum(axis=1)).ravel() / total
-    context = np.asarray(counts_matrix.sum(axis=0)).ravel() ** 0.75
-    context_p = context / context.sum()
-    pmi = np.log(
-        (counts_matrix.data / total) / (word_p[counts_matrix.row] * context_p[counts_matrix.col])
-    )
-    keep = pmi > 0
-    ppmi = sp.csr_matrix(
-        (pmi[keep], (counts_matrix.row[keep], counts_matrix.col[keep])), shape=(n, n)
-    )
-    svd = TruncatedSVD(dim, algorithm="randomized", n_iter=5, random_state=seed)
-    vectors = svd.fit_transform(ppmi) / np.sqrt(svd.singular_values_)
-    vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-8)
-    return dict(zip(words, vectors.astype("float32")))
-
-
 def run_han(name, X_train, y_train, X_test, y_test, *, budget, max_epochs, params):
     start = time.perf_counter()
-    documents = HierarchicalTokenizer().tokenize(X_train, truncate=False)
-    vectors = ppmi_svd_vectors(documents, dim=COMMON["embedding_dim"])
-    vectors_s = time.perf_counter() - start
-    print(f"  word vectors: {len(vectors)} words in {vectors_s:.1f} s", flush=True)
     X_fit, X_val, y_fit, y_val = train_test_split(
         list(X_train), np.asarray(y_train), test_size=0.1, stratify=y_train, random_state=SEED
     )
     model = HANClassifier(
         **{**COMMON, **params},
-        embeddings=vectors,
+        embeddings="ppmi",
         epochs=1,
         random_state=SEED,
     )
@@ -194,7 +153,6 @@ def run_han(name, X_train, y_train, X_test, y_test, *, budget, max_epochs, param
         "epochs": len(curve),
         "best_epoch": int(np.argmax(curve)) + 1,
         "validation_accuracy": curve,
-        "word_vectors_s": vectors_s,
         "train_docs_per_s": len(X_fit) * len(curve) / sum(epoch_s),
         "predict_docs_per_s": len(X_test) / predict_s,
         "max_sentences": int(model.max_sentences_),

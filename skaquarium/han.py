@@ -22,7 +22,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, colu
 
 from ._base import FitData, SkaquariumEstimator
 from .layers import AttentionPooling, FoldSentences, UnfoldSentences
-from .text import PAD_ID, HierarchicalTokenizer, check_documents
+from .text import OOV_ID, PAD_ID, HierarchicalTokenizer, check_documents, ppmi_svd
 
 __all__ = ["HANClassifier", "build_han_graph"]
 
@@ -241,7 +241,8 @@ class HANClassifier(ClassifierMixin, SkaquariumEstimator):
         For 3-D id input: the number of ids (ids must be below it). None: the largest id seen at
         ``fit`` plus one (or the rows of ``embeddings``).
     embedding_dim : int, default=100
-        Size of the word vectors learned from scratch (ignored when ``embeddings`` is given).
+        Size of the word vectors learned from scratch or trained with ``embeddings="ppmi"``
+        (ignored when ``embeddings`` is an array or a mapping).
     word_units : int, default=50
         Units per direction of the word-level GRU.
     sentence_units : int, default=50
@@ -250,13 +251,17 @@ class HANClassifier(ClassifierMixin, SkaquariumEstimator):
         Size of the word and sentence attention projections.
     dropout : float, default=0.0
         Dropout on word vectors, sentence vectors and the document vector.
-    embeddings : ndarray, mapping or None, default=None
-        Pretrained word vectors. An array of shape ``(n, dim)``: with 3-D id input, row ``i`` is
-        the vector of id ``i``; with text input, row ``i`` is the vector of
-        ``embedding_vocabulary[i]``. A mapping from word to vector (a dict, or gensim's
-        ``KeyedVectors``): vectors of the fitted vocabulary's words. Words without a vector get
-        random ones of the same scale. Parameters are saved by :meth:`save`, so give a dict or
-        an array (not a ``KeyedVectors`` object) to a model you will save.
+    embeddings : "ppmi", ndarray, mapping or None, default=None
+        Pretrained word vectors. ``"ppmi"``: trained at ``fit`` on the training documents
+        themselves (their full, untruncated text, or the ids of a 3-D array), by
+        :func:`~skaquarium.text.ppmi_svd` with ``embedding_dim`` dimensions and a window of 5
+        words; no external data needed, and the fit time includes it. An array of shape
+        ``(n, dim)``: with 3-D id input, row ``i`` is the vector of id ``i``; with text input, row
+        ``i`` is the vector of ``embedding_vocabulary[i]``. A mapping from word to vector (a
+        dict, or gensim's ``KeyedVectors``): vectors of the fitted vocabulary's words. Words
+        without a vector get random ones of the same scale. Parameters are saved by
+        :meth:`save`, so give a dict or an array (not a ``KeyedVectors`` object) to a model you
+        will save. None: random initial vectors.
     embedding_vocabulary : sequence of str or None, default=None
         The words of the rows of an ``embeddings`` array, for text input.
     trainable_embeddings : bool, default=True
@@ -356,7 +361,7 @@ class HANClassifier(ClassifierMixin, SkaquariumEstimator):
         "sentence_units": [Interval(Integral, 1, None, closed="left")],
         "attention_dim": [Interval(Integral, 1, None, closed="left")],
         "dropout": [Interval(Real, 0, 1, closed="left")],
-        "embeddings": "no_validation",
+        "embeddings": "no_validation",  # "ppmi", an array or a mapping: checked at fit
         "embedding_vocabulary": ["array-like", None],
         "trainable_embeddings": ["boolean"],
         "bucket_by_length": ["boolean"],
@@ -517,6 +522,10 @@ class HANClassifier(ClassifierMixin, SkaquariumEstimator):
         if emb is None:
             return None
         rng = np.random.RandomState(self._seed())
+        if isinstance(emb, str):
+            vectors = self.__dict__.pop("_ppmi_vectors")
+            found = {i: v for i, v in enumerate(vectors) if i > OOV_ID and v.any()}
+            return self._fill_matrix(found, vectors.shape[1], rng)
         is_mapping = hasattr(emb, "__getitem__") and (
             hasattr(emb, "key_to_index") or (hasattr(emb, "__contains__") and hasattr(emb, "keys"))
         )
@@ -590,9 +599,27 @@ class HANClassifier(ClassifierMixin, SkaquariumEstimator):
 
     # -- base hooks ----------------------------------------------------------------------------
 
+    def _check_embeddings(self):
+        emb = self.embeddings
+        if isinstance(emb, str) and emb != "ppmi":
+            raise ValueError(
+                f"embeddings={emb!r} is not supported: use 'ppmi' (vectors trained on the "
+                "training text), an array of word vectors, a word -> vector mapping or None."
+            )
+
+    def _ppmi_sequences(self, X, ids):
+        """The training text as id runs, for ``embeddings="ppmi"``: untruncated when it is text."""
+        if self.tokenizer_ is None:
+            return (doc[doc > OOV_ID] for doc in ids)
+        vocab = self.tokenizer_.vocabulary_
+        docs = self.tokenizer_.tokenize(check_documents(X), truncate=False)
+        return ([vocab.get(w, OOV_ID) for s in doc for w in s] for doc in docs)
+
     def _prepare_fit(self, X, y, sample_weight, *, reset):
         if y is None:
             raise ValueError("HANClassifier requires y (the class labels); got y=None.")
+        if reset:
+            self._check_embeddings()
         ids = self._encode_X(X, reset=reset)
         y = column_or_1d(y, warn=True)
         if len(y) != len(ids):
@@ -616,6 +643,15 @@ class HANClassifier(ClassifierMixin, SkaquariumEstimator):
         codes = np.searchsorted(self.classes_, y).astype(np.int32)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, ids, dtype=np.float32)
+        if reset and isinstance(self.embeddings, str):
+            # Word vectors from the training text, consumed by _embedding_matrix at build time.
+            self._ppmi_vectors = ppmi_svd(
+                self._ppmi_sequences(X, ids),
+                self.vocabulary_size_,
+                dim=self.embedding_dim,
+                window=5,
+                random_state=self._seed(),
+            )
         lengths = self._lengths(ids) if self.bucket_by_length else None
         return FitData(ids, codes, sample_weight, stratify=codes, lengths=lengths)
 

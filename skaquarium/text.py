@@ -12,13 +12,23 @@ from collections import Counter
 from numbers import Integral, Real
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.decomposition import TruncatedSVD
+from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import register_saveable
 
-__all__ = ["HierarchicalTokenizer", "PAD_ID", "OOV_ID"]
+__all__ = [
+    "HierarchicalTokenizer",
+    "PAD_ID",
+    "OOV_ID",
+    "check_documents",
+    "ppmi_svd",
+    "ppmi_word_vectors",
+]
 
 #: Id of padding positions (no word).
 PAD_ID = 0
@@ -314,3 +324,126 @@ class HierarchicalTokenizer(TransformerMixin, BaseEstimator):
         for w, i in self.vocabulary_.items():
             words[i] = w
         return words
+
+
+def ppmi_svd(sequences, n_ids, *, dim=100, window=5, random_state=None):
+    """Word vectors of integer id sequences: positive PMI of a co-occurrence window, then SVD.
+
+    Ids ``0`` and ``1`` (padding and out-of-vocabulary) are skipped. The vectors are the left
+    singular vectors of the PPMI matrix scaled by the square roots of the singular values (Levy,
+    Goldberg and Dagan, 2015), normalised to unit length.
+
+    Parameters
+    ----------
+    sequences : iterable of sequences of int
+        Each sequence is a run of text as word ids (a document, its sentences joined).
+    n_ids : int
+        Number of ids: every id is below it.
+    dim : int, default=100
+        Size of the vectors.
+    window : int, default=5
+        Words at most this far apart co-occur (both directions).
+    random_state : int, RandomState instance or None, default=None
+        Seed of the randomized SVD.
+
+    Returns
+    -------
+    vectors : ndarray of shape (n_ids, dim), dtype float32
+        Row ``i`` is the vector of id ``i``; rows of ids that never co-occur with a word are
+        zero.
+
+    Examples
+    --------
+    >>> from skaquarium.text import ppmi_svd
+    >>> vectors = ppmi_svd([[2, 3, 4, 2, 3], [4, 5, 2]], 6, dim=2, window=2, random_state=0)
+    >>> vectors.shape
+    (6, 2)
+    >>> bool((vectors[:2] == 0).all())  # padding and out-of-vocabulary ids get no vector
+    True
+    """
+    rows, cols = [], []
+    for seq in sequences:
+        seq = np.asarray(seq, dtype=np.int64).ravel()
+        seq = seq[seq > OOV_ID]
+        for k in range(1, window + 1):
+            rows.append(seq[:-k])
+            cols.append(seq[k:])
+    r = np.concatenate(rows) if rows else np.zeros(0, np.int64)
+    c = np.concatenate(cols) if cols else np.zeros(0, np.int64)
+    vectors = np.zeros((n_ids, dim), dtype=np.float32)
+    if len(r) == 0:
+        return vectors
+    counts = sp.coo_matrix((np.ones(len(r), np.float64), (r, c)), shape=(n_ids, n_ids)).tocsr()
+    counts = (counts + counts.T).tocoo()  # symmetric window: both directions
+    total = counts.data.sum()
+    word_p = np.asarray(counts.sum(axis=1)).ravel() / total
+    context = np.asarray(counts.sum(axis=0)).ravel() ** 0.75  # smoothed context distribution
+    context_p = context / context.sum()
+    pmi = np.log((counts.data / total) / (word_p[counts.row] * context_p[counts.col]))
+    keep = pmi > 0
+    ppmi = sp.csr_matrix((pmi[keep], (counts.row[keep], counts.col[keep])), shape=(n_ids, n_ids))
+    k = min(dim, n_ids - 1)
+    if ppmi.nnz == 0 or k < 1:
+        return vectors
+    svd = TruncatedSVD(k, algorithm="randomized", n_iter=5, random_state=random_state)
+    u = svd.fit_transform(ppmi) / np.sqrt(np.maximum(svd.singular_values_, 1e-12))
+    norms = np.linalg.norm(u, axis=1, keepdims=True)
+    vectors[:, :k] = np.where(norms > 1e-8, u / np.maximum(norms, 1e-8), 0.0)
+    return vectors
+
+
+def ppmi_word_vectors(X, *, dim=100, window=5, min_df=2, max_features=None, random_state=None):
+    """Train word vectors on documents: PPMI of a co-occurrence window, reduced by SVD.
+
+    A fast, deterministic count-based alternative to word2vec that needs nothing beyond SciPy
+    and scikit-learn (Levy, Goldberg and Dagan, 2015). The documents are split into words as by
+    :class:`HierarchicalTokenizer` (lower-cased, sentences joined); words that co-occur within
+    ``window`` positions are counted, the counts become positive pointwise mutual information
+    (with the context distribution smoothed to the power 0.75), and a truncated SVD of that
+    matrix gives the vectors. Suitable as ``HANClassifier(embeddings=...)``; ``HANClassifier``
+    trains them itself on its training text with ``embeddings="ppmi"``.
+
+    Parameters
+    ----------
+    X : list, 1-D array or Series of str
+        Documents.
+    dim : int, default=100
+        Size of the vectors.
+    window : int, default=5
+        Words at most this far apart co-occur.
+    min_df : int, default=2
+        Only words in at least this many documents get a vector.
+    max_features : int or None, default=None
+        At most this many words (the most frequent by document frequency).
+    random_state : int, RandomState instance or None, default=None
+        Seed of the randomized SVD.
+
+    Returns
+    -------
+    vectors : dict of str to ndarray of shape (dim,)
+        Unit-length vector of each word that co-occurs with at least one other kept word.
+
+    References
+    ----------
+    Omer Levy, Yoav Goldberg and Ido Dagan. 2015. Improving Distributional Similarity with
+    Lessons Learned from Word Embeddings. TACL 3, 211-225.
+
+    Examples
+    --------
+    >>> from skaquarium.text import ppmi_word_vectors
+    >>> docs = ["the cat sat on the mat", "the dog sat on the log",
+    ...         "a cat and a dog", "the cat ate", "the dog ate"] * 3
+    >>> vectors = ppmi_word_vectors(docs, dim=3, random_state=0)
+    >>> vectors["cat"].shape
+    (3,)
+    >>> round(float(vectors["cat"] @ vectors["cat"]), 4)
+    1.0
+    """
+    tok = HierarchicalTokenizer(min_df=min_df, max_features=max_features).fit(X)
+    vocab = tok.vocabulary_
+    sequences = (
+        [vocab.get(w, OOV_ID) for s in doc for w in s] for doc in tok.tokenize(X, truncate=False)
+    )
+    seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
+    matrix = ppmi_svd(sequences, tok.vocabulary_size_, dim=dim, window=window, random_state=seed)
+    return {w: matrix[i] for w, i in vocab.items() if matrix[i].any()}

@@ -20,7 +20,7 @@ from sklearn.utils.estimator_checks import (
 
 import skaquarium
 from skaquarium import HANClassifier
-from skaquarium.text import HierarchicalTokenizer
+from skaquarium.text import HierarchicalTokenizer, ppmi_svd
 
 SMALL = dict(
     embedding_dim=16,
@@ -312,6 +312,43 @@ def test_pretrained_matrix_aligned_with_a_vocabulary_or_with_ids():
         HANClassifier(epochs=1, embeddings=id_matrix[:-1], vocabulary_size=ids.max() + 1).fit(
             ids, y
         )
+
+
+def test_ppmi_embeddings_are_trained_on_the_untruncated_training_text():
+    docs, y, _ = make_keyword_docs(40, seed=6)
+    model = HANClassifier(
+        embeddings="ppmi", trainable_embeddings=False, max_sentences=1, random_state=0, **TINY
+    ).fit(docs, y)
+    matrix = model.model_.get_layer("embedding").get_weights()[0]
+    assert matrix.shape == (model.vocabulary_size_, TINY["embedding_dim"])
+    assert np.all(matrix[0] == 0)
+    assert model.embedding_coverage_ == 1.0  # every word co-occurs with another
+    assert not hasattr(model, "_ppmi_vectors")  # training-time state is not kept
+    # The vectors are those of the full text, not of the single sentence the model keeps.
+    expected = ppmi_svd(
+        [
+            [model.tokenizer_.vocabulary_[w] for s in doc for w in s]
+            for doc in model.tokenizer_.tokenize(docs, truncate=False)
+        ],
+        model.vocabulary_size_,
+        dim=TINY["embedding_dim"],
+        window=5,
+        random_state=0,
+    )
+    np.testing.assert_allclose(matrix[2:], expected[2:], rtol=1e-5, atol=1e-6)
+    again = HANClassifier(
+        embeddings="ppmi", trainable_embeddings=False, max_sentences=1, random_state=0, **TINY
+    ).fit(docs, y)
+    np.testing.assert_array_equal(again.model_.get_layer("embedding").get_weights()[0], matrix)
+
+
+def test_ppmi_embeddings_from_an_id_array_and_unknown_names_rejected():
+    docs, y, _ = make_keyword_docs(20, seed=7)
+    ids = HierarchicalTokenizer().fit(docs).transform(docs)
+    model = HANClassifier(embeddings="ppmi", random_state=0, **TINY).fit(ids, y)
+    assert model.embedding_coverage_ > 0.9
+    with pytest.raises(ValueError, match="embeddings='glove' is not supported"):
+        HANClassifier(embeddings="glove", **TINY).fit(docs, y)
 
 
 # -- scikit-learn integration and persistence ----------------------------------------------

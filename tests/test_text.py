@@ -9,7 +9,7 @@ from sklearn.base import clone
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
-from skaquarium.text import OOV_ID, PAD_ID, HierarchicalTokenizer
+from skaquarium.text import OOV_ID, PAD_ID, HierarchicalTokenizer, ppmi_svd, ppmi_word_vectors
 
 DOCS = [
     "The cat sat on the mat. The dog barked!",
@@ -132,3 +132,44 @@ def test_clone_and_pickle_round_trip():
 def test_tags_declare_text_input():
     tags = HierarchicalTokenizer().__sklearn_tags__()
     assert tags.input_tags.string and not tags.input_tags.two_d_array
+
+
+def _topic_docs(n, seed):
+    """Documents drawn from two disjoint word groups, so words of one group co-occur."""
+    rng = np.random.RandomState(seed)
+    groups = [
+        "cat dog horse cow sheep goat pig duck".split(),
+        "car bus train plane boat truck bike tram".split(),
+    ]
+    return [" ".join(rng.choice(groups[i % 2], 12)) for i in range(n)]
+
+
+def test_ppmi_word_vectors_put_co_occurring_words_together():
+    docs = _topic_docs(60, seed=0)
+    vectors = ppmi_word_vectors(docs, dim=4, window=3, random_state=0)
+    assert set(vectors) == set(" ".join(docs).split())
+    for v in vectors.values():
+        assert v.shape == (4,) and v.dtype == np.float32
+        np.testing.assert_allclose(np.linalg.norm(v), 1.0, rtol=1e-5)
+    same = vectors["cat"] @ vectors["dog"]
+    other = vectors["cat"] @ vectors["car"]
+    assert same > other + 0.5
+    again = ppmi_word_vectors(docs, dim=4, window=3, random_state=0)
+    for w in vectors:
+        np.testing.assert_array_equal(vectors[w], again[w])
+
+
+def test_ppmi_word_vectors_min_df_and_max_features():
+    docs = _topic_docs(20, seed=1) + ["zebra cat"]
+    assert "zebra" not in ppmi_word_vectors(docs, dim=3, random_state=0)
+    assert "zebra" in ppmi_word_vectors(docs, dim=3, min_df=1, random_state=0)
+    assert len(ppmi_word_vectors(docs, dim=3, max_features=5, random_state=0)) <= 5
+
+
+def test_ppmi_svd_skips_padding_and_unknown_ids_and_handles_tiny_input():
+    vectors = ppmi_svd([[2, 1, 3, 0, 2, 3]], 4, dim=8, window=1, random_state=0)
+    assert vectors.shape == (4, 8)
+    assert not vectors[:2].any()
+    # Padding and unknown ids are dropped before the window: 2 and 3 co-occur.
+    assert vectors[2].any() and vectors[3].any()
+    assert not ppmi_svd([[2], []], 4, dim=3).any()  # nothing co-occurs: all zero
