@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import weakref
+from collections.abc import Iterator
 from numbers import Integral, Real
 
 import keras
@@ -620,6 +621,8 @@ class HANClassifier(ClassifierMixin, SkaquariumEstimator):
             raise ValueError("HANClassifier requires y (the class labels); got y=None.")
         if reset:
             self._check_embeddings()
+        if isinstance(X, Iterator):
+            X = list(X)  # read twice with embeddings="ppmi"
         ids = self._encode_X(X, reset=reset)
         y = column_or_1d(y, warn=True)
         if len(y) != len(ids):

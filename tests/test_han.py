@@ -338,7 +338,7 @@ def test_ppmi_embeddings_are_trained_on_the_untruncated_training_text():
     np.testing.assert_allclose(matrix[2:], expected[2:], rtol=1e-5, atol=1e-6)
     again = HANClassifier(
         embeddings="ppmi", trainable_embeddings=False, max_sentences=1, random_state=0, **TINY
-    ).fit(docs, y)
+    ).fit(iter(docs), y)  # an iterator of documents is read once
     np.testing.assert_array_equal(again.model_.get_layer("embedding").get_weights()[0], matrix)
 
 
