@@ -57,11 +57,18 @@ SEED = 0
 # long corpora so that a fit stays within the CPU budgets (20NG < 15 min, IMDB < 20 min).
 # The HAN's test accuracy moves by up to a point between seeds on the small corpora (R8, MR), so
 # there it is the mean of three seeds (each seed also draws its own validation split); the long
-# corpora get one seed each, for time.
+# corpora get one seed each, for time. Dropout was chosen on the held-out 10%: on 20 Newsgroups
+# the best validation accuracy was 0.918 without dropout, 0.922 with 0.3 and 0.918 with 0.5; on
+# IMDB 0.3 (at learning rate 1e-3) did not beat no dropout (0.906 both).
 CONFIGS = {
     "R8": dict(params=dict(chunk_words=40), budget=420, max_epochs=8, seeds=(0, 1, 2)),
     "mr": dict(params=dict(dropout=0.3), budget=300, max_epochs=6, seeds=(0, 1, 2)),
-    "20ng": dict(params=dict(max_sentences=40, max_words=20), budget=690, max_epochs=8, seeds=(0,)),
+    "20ng": dict(
+        params=dict(max_sentences=40, max_words=20, dropout=0.3),
+        budget=690,
+        max_epochs=8,
+        seeds=(0,),
+    ),
     "imdb": dict(params=dict(max_sentences=20, max_words=40), budget=960, max_epochs=4, seeds=(0,)),
 }
 COMMON = dict(
