@@ -59,9 +59,10 @@ SEED = 0
 # there it is the mean of three seeds (each seed also draws its own validation split); the long
 # corpora get one seed each, for time. Dropout was chosen on the held-out 10%: on 20 Newsgroups
 # the best validation accuracy was 0.918 without dropout, 0.922 with 0.3 and 0.918 with 0.5; on
-# IMDB 0.3 (at learning rate 1e-3) did not beat no dropout (0.906 both).
+# R8 0.968 without and 0.973 with 0.3 (mean of the three seeds); on IMDB 0.3 (at learning rate
+# 1e-3) did not beat no dropout (0.906 both).
 CONFIGS = {
-    "R8": dict(params=dict(chunk_words=40), budget=420, max_epochs=8, seeds=(0, 1, 2)),
+    "R8": dict(params=dict(chunk_words=40, dropout=0.3), budget=420, max_epochs=8, seeds=(0, 1, 2)),
     "mr": dict(params=dict(dropout=0.3), budget=300, max_epochs=6, seeds=(0, 1, 2)),
     "20ng": dict(
         params=dict(max_sentences=40, max_words=20, dropout=0.3),
