@@ -611,7 +611,7 @@ class HANClassifier(ClassifierMixin, SkaquariumEstimator):
     def _ppmi_sequences(self, X, ids):
         """The training text as id runs, for ``embeddings="ppmi"``: untruncated when it is text."""
         if self.tokenizer_ is None:
-            return (doc[doc > OOV_ID] for doc in ids)
+            return iter(ids)  # ppmi_svd drops the padding and out-of-vocabulary ids
         vocab = self.tokenizer_.vocabulary_
         docs = self.tokenizer_.tokenize(check_documents(X), truncate=False)
         return ([vocab.get(w, OOV_ID) for s in doc for w in s] for doc in docs)

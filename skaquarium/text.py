@@ -329,7 +329,8 @@ class HierarchicalTokenizer(TransformerMixin, BaseEstimator):
 def ppmi_svd(sequences, n_ids, *, dim=100, window=5, random_state=None):
     """Word vectors of integer id sequences: positive PMI of a co-occurrence window, then SVD.
 
-    Ids ``0`` and ``1`` (padding and out-of-vocabulary) are skipped. The vectors are the left
+    Ids ``0`` and ``1`` (padding and out-of-vocabulary) are removed before the window is applied,
+    so the words on either side of them become neighbours. The vectors are the left
     singular vectors of the PPMI matrix scaled by the square roots of the singular values (Levy,
     Goldberg and Dagan, 2015), normalised to unit length.
 
