@@ -19,6 +19,9 @@ IMDB (aclImdb v1.0)        ``imdb/train.jsonl.gz``, ``imdb/test.jsonl.gz``
 
 20 Newsgroups is not wrapped: use :func:`sklearn.datasets.fetch_20newsgroups`.
 
+:func:`make_keyword_documents` generates a synthetic corpus (no files) whose label is decided by
+one keyword sentence, to check what an explanation method ranks first.
+
 The datasets are third-party data under their own terms (research use,
 citation required, no redistribution): see each ``DESCR``.
 """
@@ -48,6 +51,7 @@ __all__ = [
     "load_imdb",
     "load_movielens",
     "load_text_corpus",
+    "make_keyword_documents",
 ]
 
 logger = logging.getLogger(__name__)
@@ -1049,3 +1053,74 @@ def _convert_imdb(archive, directory):
         )
     if readme is not None:
         _write_atomic(directory / "README", readme)
+
+
+# --------------------------------------------------------------------------- #
+# Synthetic data
+# --------------------------------------------------------------------------- #
+
+_FILLER_WORDS = (
+    "the a of market report people city water garden music table window road paper light "
+    "river story green quiet early small family office number system morning"
+).split()
+_KEYWORD_LABELS = {"alpha": "good", "omega": "bad"}
+
+
+def make_keyword_documents(n_documents=100, *, random_state=None):
+    """Documents whose label is decided by a single keyword in one of their sentences.
+
+    Each document has 3 to 6 sentences of 3 to 7 filler words drawn at random from one shared
+    list; one sentence, at a random position, also holds the keyword ``"alpha"`` (label
+    ``"good"``) or ``"omega"`` (label ``"bad"``), at a random place. Nothing else tells the
+    classes apart, so a faithful explanation ranks the keyword sentence first and, within it,
+    the keyword. No file is read or written.
+
+    Parameters
+    ----------
+    n_documents : int, default=100
+        Number of documents.
+    random_state : int, RandomState instance or None, default=None
+        Seed of the generator.
+
+    Returns
+    -------
+    documents : list of str
+        The documents: capitalised sentences ending in ``"."``, joined by a space.
+    labels : ndarray of shape (n_documents,), dtype str
+        ``"good"`` or ``"bad"``.
+    keyword_sentence : ndarray of shape (n_documents,), dtype int
+        The position of the keyword sentence in each document (0 is the first sentence).
+
+    Examples
+    --------
+    >>> from skaquarium.datasets import make_keyword_documents
+    >>> documents, labels, keyword_sentence = make_keyword_documents(2, random_state=0)
+    >>> len(documents), sorted(set(labels)) <= ["bad", "good"]
+    (2, True)
+    >>> sentence = documents[0].split(". ")[keyword_sentence[0]].lower()
+    >>> ("alpha" in sentence.split()) == (labels[0] == "good")
+    True
+    """
+    from sklearn.utils import check_random_state
+
+    if isinstance(n_documents, bool) or not isinstance(n_documents, (int, np.integer)):
+        raise ValueError(f"n_documents must be an integer >= 1; got {n_documents!r}.")
+    if n_documents < 1:
+        raise ValueError(f"n_documents must be an integer >= 1; got {n_documents!r}.")
+    rng = check_random_state(random_state)
+    keywords = list(_KEYWORD_LABELS)
+    documents, labels, keyword_sentence = [], [], []
+    for _ in range(n_documents):
+        n_sentences = rng.randint(3, 7)
+        sentences = [
+            " ".join(rng.choice(_FILLER_WORDS, rng.randint(3, 8))) for _ in range(n_sentences)
+        ]
+        key = rng.randint(n_sentences)
+        keyword = rng.choice(keywords)
+        words = sentences[key].split()
+        words.insert(rng.randint(len(words) + 1), keyword)
+        sentences[key] = " ".join(words)
+        documents.append(". ".join(s.capitalize() for s in sentences) + ".")
+        labels.append(_KEYWORD_LABELS[keyword])
+        keyword_sentence.append(key)
+    return documents, np.array(labels), np.array(keyword_sentence, dtype=np.int64)

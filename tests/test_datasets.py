@@ -601,3 +601,31 @@ def test_real_textgcn_files_pass_download_checks(monkeypatch, tmp_path, name, cl
     assert corpus.data_train == reference.data_train
     assert corpus.data_test == reference.data_test
     np.testing.assert_array_equal(corpus.target_train, reference.target_train)
+
+
+# -- synthetic data --------------------------------------------------------------------------
+
+
+def test_make_keyword_documents_puts_the_deciding_keyword_in_the_given_sentence():
+    from skaquarium.datasets import make_keyword_documents
+
+    docs, labels, key = make_keyword_documents(50, random_state=0)
+    assert len(docs) == len(labels) == len(key) == 50
+    assert set(labels) == {"good", "bad"}
+    for doc, label, k in zip(docs, labels, key):
+        sentences = [s.lower().split() for s in doc.rstrip(".").split(". ")]
+        assert 3 <= len(sentences) <= 6
+        keyword = "alpha" if label == "good" else "omega"
+        holders = [i for i, s in enumerate(sentences) if {"alpha", "omega"} & set(s)]
+        assert holders == [k] and keyword in sentences[k]
+    again = make_keyword_documents(50, random_state=0)
+    assert again[0] == docs and (again[2] == key).all()
+    assert make_keyword_documents(50, random_state=1)[0] != docs
+
+
+@pytest.mark.parametrize("n", [0, -1, 2.5, True, "3"])
+def test_make_keyword_documents_rejects_a_bad_count(n):
+    from skaquarium.datasets import make_keyword_documents
+
+    with pytest.raises(ValueError, match="n_documents"):
+        make_keyword_documents(n)
