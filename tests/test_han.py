@@ -20,6 +20,7 @@ from sklearn.utils.estimator_checks import (
 
 import skaquarium
 from skaquarium import HANClassifier
+from skaquarium.datasets import _FILLER_WORDS, _KEYWORD_LABELS, make_keyword_documents
 from skaquarium.text import HierarchicalTokenizer, ppmi_svd
 
 SMALL = dict(
@@ -34,29 +35,13 @@ SMALL = dict(
 # The smallest network, for tests of plumbing rather than learning.
 TINY = dict(embedding_dim=4, word_units=4, sentence_units=4, attention_dim=4, min_df=1, epochs=1)
 
-FILLER = (
-    "the a of market report people city water garden music table window road paper light "
-    "river story green quiet early small family office number system morning"
-).split()
-KEYWORDS = {"alpha": "good", "omega": "bad"}
+FILLER = _FILLER_WORDS
+KEYWORDS = _KEYWORD_LABELS
 
 
 def make_keyword_docs(n, seed):
     """Documents of filler sentences; one sentence holds a keyword that decides the label."""
-    rng = np.random.RandomState(seed)
-    docs, labels, key_sentence = [], [], []
-    for _ in range(n):
-        n_sent = rng.randint(3, 7)
-        sentences = [" ".join(rng.choice(FILLER, rng.randint(3, 8))) for _ in range(n_sent)]
-        key = rng.randint(n_sent)
-        keyword = rng.choice(list(KEYWORDS))
-        words = sentences[key].split()
-        words.insert(rng.randint(len(words) + 1), keyword)
-        sentences[key] = " ".join(words)
-        docs.append(". ".join(s.capitalize() for s in sentences) + ".")
-        labels.append(KEYWORDS[keyword])
-        key_sentence.append(key)
-    return docs, np.array(labels), np.array(key_sentence)
+    return make_keyword_documents(n, random_state=seed)
 
 
 def make_common_estimator():
@@ -90,6 +75,9 @@ def fitted(keyword_data):
 def test_learns_the_keyword_task_and_the_explanation_ranks_the_keyword_sentence_first(
     fitted, keyword_data
 ):
+    # With the default skip connections the keyword sentence is ranked first in nearly every
+    # document for most seeds, not all; with the paper's graph for a few only
+    # (benchmarks/han_attention.py measures both over 8 seeds). This seed is one that works.
     _, (docs, y, key) = keyword_data
     assert fitted.score(docs, y) >= 0.95
     explanations = fitted.explain(docs)
@@ -116,6 +104,23 @@ def test_classes_predict_proba_and_score(fitted, keyword_data):
     assert is_classifier(fitted)
     assert len(fitted.loss_curve_) == fitted.n_iter_ == 12
     assert fitted.loss_curve_[-1] < fitted.loss_curve_[0]
+
+
+@pytest.mark.parametrize("skip", [True, False])
+def test_skip_connections_give_the_attention_layers_the_encoder_inputs(skip):
+    docs, y, _ = make_keyword_docs(16, seed=3)
+    model = HANClassifier(skip_connections=skip, random_state=0, **TINY).fit(docs, y)
+    names = {layer.name for layer in model.model_.layers}
+    assert ({"word_skip", "sentence_skip"} <= names) == skip
+    # Attention inputs: GRU states (2 x 4), plus the word vector (4) or sentence vector (12).
+    word_in = model.model_.get_layer("word_attention").projection.shape[0]
+    sentence_in = model.model_.get_layer("sentence_attention").projection.shape[0]
+    assert (word_in, sentence_in) == ((12, 20) if skip else (8, 8))
+    words, sentences = model.attention_weights(docs)
+    ids = model.tokenizer_.transform(docs)
+    assert np.all(words[ids == 0] == 0.0)
+    np.testing.assert_allclose(sentences.sum(axis=1), 1.0, rtol=1e-5)
+    assert model.predict(docs).shape == (16,)
 
 
 def test_explanation_weights_sum_to_one_over_real_tokens(fitted, keyword_data):
