@@ -15,6 +15,7 @@ SECTIONS = [
     ("DualMFRegressor — MovieLens", "dual_mf.md"),
     ("SoftmaxAutoEncoderTransformer — 20 Newsgroups", "softmax_autoencoder.md"),
     ("HANClassifier — R8, MR, 20 Newsgroups, IMDB", "han.md"),
+    ("HANClassifier — does the attention point at the evidence?", "han_attention.md"),
 ]
 
 

@@ -139,7 +139,7 @@ html_show_sourcelink = False
 
 # -- generated pieces: benchmark tables, API completeness ---------------------------------------------
 
-BENCHMARKS = ("dual_mf", "softmax_autoencoder", "han")
+BENCHMARKS = ("dual_mf", "softmax_autoencoder", "han", "han_attention")
 GENERATED = HERE / "generated"
 
 
