@@ -10,7 +10,8 @@ for all of them:
 * ``random_state``: Python, NumPy and Keras are seeded and TensorFlow's op determinism is on for
   the duration of ``fit``, so one seed on one dataset gives the same model on CPU;
 * the training loop: ``epochs``, ``batch_size``, ``learning_rate``, ``optimizer``,
-  ``early_stopping`` with ``validation_fraction`` and ``n_iter_no_change``, ``warm_start``,
+  ``early_stopping`` with ``validation_fraction`` and ``n_iter_no_change``, weight averaging
+  across epochs (``average_from_epoch``), ``warm_start``,
   ``verbose`` (Keras' progress bar), fitted ``history_``/``loss_curve_``/``n_iter_``;
 * batches built by :class:`BatchSequence`, which densifies sparse inputs one batch at a time;
 * failure safety: a ``fit`` that raises (bad input, diverging loss, interrupt) leaves an already
@@ -259,6 +260,34 @@ _OPTIMIZERS = {
 }
 
 
+class _WeightAveraging(keras.callbacks.Callback):
+    """Running mean of the weights at the end of every epoch from ``start`` on (1-based).
+
+    ``mean`` and ``count`` start from an earlier fit's state, so that ``partial_fit`` and warm
+    starts continue one average.
+    """
+
+    def __init__(self, start, mean=None, count=0):
+        super().__init__()
+        self.start = start
+        self.mean = None if mean is None else [np.array(w, copy=True) for w in mean]
+        self.count = count
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch + 1 < self.start:
+            return
+        weights = self.model.get_weights()
+        if self.mean is None:
+            self.mean = [np.array(w, copy=True) for w in weights]
+        else:
+            for m, w in zip(self.mean, weights):
+                if np.issubdtype(m.dtype, np.floating):
+                    m += (w - m) / (self.count + 1)
+                else:  # not a quantity to average (e.g. a counter): the latest value
+                    m[...] = w
+        self.count += 1
+
+
 class SkaquariumEstimator(BaseWrapper):
     """Base class of the package's estimators (not for direct use).
 
@@ -275,6 +304,7 @@ class SkaquariumEstimator(BaseWrapper):
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "average_from_epoch": [Interval(Integral, 1, None, closed="left"), None],
         "warm_start": ["boolean"],
         "random_state": ["random_state"],
         "verbose": [Interval(Integral, 0, 2, closed="both"), "boolean"],
@@ -490,6 +520,7 @@ class SkaquariumEstimator(BaseWrapper):
             if not warm:
                 self.model_ = self._compile(self._build_model())
                 self.history_ = {"loss": []}
+                self._averaging = None
             self._train(data, epochs, seed)
             self._after_fit()
         return self
@@ -528,6 +559,9 @@ class SkaquariumEstimator(BaseWrapper):
                     restore_best_weights=True,
                 )
             )
+        averaging = self._start_averaging()
+        if averaging is not None:
+            callbacks.append(averaging)
         initial_epoch = len(self.history_["loss"])
         hist = self.model_.fit(
             train_seq,
@@ -544,6 +578,14 @@ class SkaquariumEstimator(BaseWrapper):
                 f"epoch {guard.diverged_at}. Lower learning_rate (got {self.learning_rate}) or "
                 "scale the inputs. The estimator was left as it was before this fit."
             )
+        if averaging is not None and averaging.count:
+            # The model predicts with the average; the last weights are kept to train on from.
+            self._averaging = {
+                "mean": averaging.mean,
+                "count": averaging.count,
+                "last": self.model_.get_weights(),
+            }
+            self.model_.set_weights(averaging.mean)
         history = {k: list(v) for k, v in self.history_.items()}  # new object: restorable
         for key, values in hist.history.items():
             history.setdefault(key, []).extend(float(v) for v in values)
@@ -553,6 +595,24 @@ class SkaquariumEstimator(BaseWrapper):
         if "val_loss" in self.history_:
             self.validation_loss_curve_ = list(self.history_["val_loss"])
             self.best_validation_loss_ = float(np.min(self.validation_loss_curve_))
+
+    def _start_averaging(self):
+        """The weight-averaging callback of this fit (None without ``average_from_epoch``).
+
+        A model that already predicts with an average goes back to its last trained weights,
+        and the average goes on from where it was.
+        """
+        start = getattr(self, "average_from_epoch", None)
+        state = getattr(self, "_averaging", None)
+        if start is None:
+            if state is not None:  # averaging switched off on a warm start: train on
+                self.model_.set_weights(state["last"])
+                self._averaging = None
+            return None
+        if state is None:
+            return _WeightAveraging(start)
+        self.model_.set_weights(state["last"])
+        return _WeightAveraging(start, state["mean"], state["count"])
 
     def _predict_model(self, inputs, *, batch_size=None, transform=None, model=None):
         """Run ``model`` (default ``model_``) over ``inputs`` batch by batch."""

@@ -436,6 +436,13 @@ class DualMFRegressor(RegressorMixin, SkaquariumEstimator):
         Share of ratings held out for early stopping.
     n_iter_no_change : int, default=2
         Patience of early stopping, in epochs.
+    average_from_epoch : int or None, default=None
+        Stochastic weight averaging (Izmailov et al., 2018): the fitted weights are the mean of
+        the weights at the end of every epoch from this one on (counted from 1, across
+        ``partial_fit`` calls and warm starts); training goes on from the last weights. An
+        average of several epochs often generalizes better than the last epoch and makes the
+        number of epochs less critical. A model read by :func:`~skaquarium.load` goes on from
+        the average. None: the last epoch's weights.
     warm_start : bool, default=False
         Continue training the current model on the next ``fit`` (the ids must be known).
     random_state : int, RandomState instance or None, default=None
@@ -545,6 +552,7 @@ class DualMFRegressor(RegressorMixin, SkaquariumEstimator):
         early_stopping=False,
         validation_fraction=0.1,
         n_iter_no_change=2,
+        average_from_epoch=None,
         warm_start=False,
         random_state=None,
         verbose=0,
@@ -565,6 +573,7 @@ class DualMFRegressor(RegressorMixin, SkaquariumEstimator):
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
+        self.average_from_epoch = average_from_epoch
         self.warm_start = warm_start
         self.random_state = random_state
         self.verbose = verbose

@@ -32,6 +32,7 @@ class _ToyBase(SkaquariumEstimator):
         early_stopping=False,
         validation_fraction=0.1,
         n_iter_no_change=3,
+        average_from_epoch=None,
         warm_start=False,
         random_state=None,
         verbose=0,
@@ -43,6 +44,7 @@ class _ToyBase(SkaquariumEstimator):
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
+        self.average_from_epoch = average_from_epoch
         self.warm_start = warm_start
         self.random_state = random_state
         self.verbose = verbose

@@ -73,6 +73,7 @@ def test_get_params_are_the_constructor_arguments():
         "learning_rate",
         "optimizer",
         "early_stopping",
+        "average_from_epoch",
         "validation_fraction",
         "n_iter_no_change",
         "warm_start",
@@ -196,6 +197,64 @@ def test_partial_fit_trains_one_epoch_at_a_time(data):
     est.partial_fit(X, y)
     est.partial_fit(X, y)
     assert est.n_iter_ == 2
+
+
+def _assert_weights_equal(actual, expected):
+    for a, e in zip(actual, expected, strict=True):
+        np.testing.assert_allclose(a, e, rtol=1e-5, atol=1e-6)
+
+
+def test_weight_averaging_averages_epochs_and_trains_on_from_the_last_weights(data):
+    X, y = data
+    plain = SoftmaxRegressionClassifier(random_state=0)
+    averaged = SoftmaxRegressionClassifier(average_from_epoch=2, random_state=0)
+    trained = []
+    for epoch in range(3):
+        plain.partial_fit(X, y)
+        averaged.partial_fit(X, y)
+        trained.append(plain.model_.get_weights())
+        if epoch == 0:  # before the first averaged epoch: the trained weights
+            _assert_weights_equal(averaged.model_.get_weights(), trained[0])
+    # The average of epochs 2 and 3 predicts; the training itself went on undisturbed.
+    mean = [(a + b) / 2 for a, b in zip(trained[1], trained[2])]
+    _assert_weights_equal(averaged.model_.get_weights(), mean)
+    np.testing.assert_allclose(
+        averaged.predict_proba(X),
+        np.asarray(averaged.model_(X.astype("float32"))),
+        rtol=1e-5,
+    )
+    # Pickled mid-way, the estimator goes on with the same average.
+    twin = pickle.loads(pickle.dumps(averaged))
+    plain.partial_fit(X, y)
+    averaged.partial_fit(X, y)
+    twin.partial_fit(X, y)
+    mean = [(a + b + c) / 3 for a, b, c in zip(trained[1], trained[2], plain.model_.get_weights())]
+    _assert_weights_equal(averaged.model_.get_weights(), mean)
+    _assert_weights_equal(twin.model_.get_weights(), mean)
+    # Switched off on a warm start: training goes on from the last trained weights.
+    averaged.set_params(average_from_epoch=None)
+    plain.partial_fit(X, y)
+    averaged.partial_fit(X, y)
+    _assert_weights_equal(averaged.model_.get_weights(), plain.model_.get_weights())
+
+
+def test_weight_averaging_in_one_fit_and_beyond_the_last_epoch(data):
+    X, y = data
+    plain = SoftmaxRegressionClassifier(epochs=3, random_state=0).fit(X, y)
+    late = SoftmaxRegressionClassifier(epochs=3, average_from_epoch=4, random_state=0).fit(X, y)
+    _assert_weights_equal(late.model_.get_weights(), plain.model_.get_weights())
+    averaged = SoftmaxRegressionClassifier(epochs=3, average_from_epoch=1, random_state=0)
+    averaged.fit(X, y)
+    assert not np.allclose(averaged.model_.get_weights()[0], plain.model_.get_weights()[0])
+    assert averaged.score(X, y) > 0.8
+    # A failed warm fit leaves the average and the state to train on from as they were.
+    averaged.set_params(warm_start=True)
+    before = averaged.model_.get_weights()
+    with pytest.raises(ValueError):
+        averaged.fit(np.full_like(X, np.nan), y)
+    _assert_weights_equal(averaged.model_.get_weights(), before)
+    averaged.fit(X, y)  # and can go on
+    assert averaged.n_iter_ == 6
 
 
 def test_sparse_input_is_densified_one_batch_at_a_time(monkeypatch):
