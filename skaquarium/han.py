@@ -22,13 +22,143 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, column_or_1d
 
 from ._base import FitData, SkaquariumEstimator
-from .layers import AttentionPooling, FoldSentences, UnfoldSentences
+from .layers import AttentionPooling, FoldSentences, HashedNgramEmbedding, UnfoldSentences
 from .text import OOV_ID, PAD_ID, HierarchicalTokenizer, check_documents, ppmi_svd
 
 __all__ = ["HANClassifier", "build_han_graph"]
 
 
 # -- graph -------------------------------------------------------------------------------------
+
+
+@keras.saving.register_keras_serializable(package="skaquarium")
+class HierarchicalAttentionModel(keras.Model):
+    """The functional model of :func:`build_han_graph`, with optional adversarial training.
+
+    With ``adversarial_epsilon > 0``, each training step also minimises the loss under an
+    adversarial perturbation of the word vectors (Goodfellow et al., 2015; Miyato et al., 2017):
+    the gradient of the batch's loss with respect to the rows of the word and n-gram vector
+    tables that the batch uses, scaled to an L2 norm of ``adversarial_epsilon``, is added to those
+    rows, the loss is computed again, and the model is trained on the sum of both losses (the
+    rows are restored before the update). It costs about twice the time of a plain step. The
+    reported training loss is the loss on the unperturbed batch. Prediction is unchanged.
+
+    Parameters
+    ----------
+    *args, **kwargs
+        Passed to :class:`keras.Model` (functional API: ``inputs``, ``outputs``, ``name``).
+    adversarial_epsilon : float, default=0.0
+        L2 norm of the perturbation; 0 trains as a plain Keras model.
+
+    Examples
+    --------
+    >>> import keras, numpy as np
+    >>> from skaquarium.han import build_han_graph
+    >>> keras.utils.set_random_seed(0)
+    >>> model = build_han_graph(vocabulary_size=20, n_classes=2, embedding_dim=4, word_units=4,
+    ...                         sentence_units=4, attention_dim=4, adversarial_epsilon=1.0)
+    >>> model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    >>> ids = np.array([[[2, 3, 4]], [[5, 6, 0]]], dtype="int32")
+    >>> history = model.fit(ids, np.array([0, 1]), epochs=2, verbose=0)
+    >>> len(history.history["loss"])
+    2
+    """
+
+    def __init__(self, *args, adversarial_epsilon=0.0, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.adversarial_epsilon = float(adversarial_epsilon)
+
+    def get_config(self):
+        config = super().get_config()
+        config["adversarial_epsilon"] = self.adversarial_epsilon
+        return config
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        config = dict(config)
+        epsilon = config.pop("adversarial_epsilon", 0.0)
+        model = super().from_config(config, custom_objects=custom_objects)
+        model.adversarial_epsilon = float(epsilon)
+        return model
+
+    def _vector_tables(self):
+        return [
+            layer.embeddings
+            for layer in self.layers
+            if isinstance(layer, (keras.layers.Embedding, HashedNgramEmbedding))
+        ]
+
+    def train_step(self, data):
+        if not self.adversarial_epsilon:
+            return super().train_step(data)
+        import tensorflow as tf
+
+        x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
+        weights = self.trainable_weights
+        tables = self._vector_tables()
+        with tf.GradientTape(persistent=True) as tape:
+            tape.watch([t.value for t in tables])
+            y_pred = self(x, training=True)
+            loss = self.compute_loss(
+                x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=True
+            )
+        gradients = tape.gradient(loss, weights)
+        # The direction: the loss's gradient on the table rows the batch uses (unique rows,
+        # duplicates summed), scaled to norm epsilon over all tables together.
+        directions = []
+        for table, grad in zip(tables, tape.gradient(loss, [t.value for t in tables])):
+            if grad is None:
+                continue
+            if isinstance(grad, tf.IndexedSlices):
+                rows, position = tf.unique(grad.indices)
+                values = tf.math.unsorted_segment_sum(grad.values, position, tf.shape(rows)[0])
+            else:
+                rows, values = None, grad
+            directions.append((table, rows, tf.stop_gradient(values)))
+        del tape
+        norm = tf.sqrt(tf.add_n([tf.reduce_sum(tf.square(v)) for _, _, v in directions]))
+        scale = self.adversarial_epsilon / tf.maximum(norm, 1e-12)
+
+        # Perturb the rows, keeping their values to put back exactly (adding and subtracting
+        # the perturbation would leave rounding errors behind).
+        saved = []
+        for table, rows, values in directions:
+            delta = scale * values
+            if rows is None:
+                saved.append(tf.identity(table.value))
+                table.assign_add(delta)
+            else:
+                saved.append(tf.gather(table.value, rows))
+                table.value.scatter_add(tf.IndexedSlices(delta, rows))
+        with tf.GradientTape() as tape:
+            adversarial_loss = self.compute_loss(
+                x=x,
+                y=y,
+                y_pred=self(x, training=True),
+                sample_weight=sample_weight,
+                training=True,
+            )
+        adversarial_gradients = tape.gradient(adversarial_loss, weights)
+        for (table, rows, _), original in zip(directions, saved):
+            if rows is None:
+                table.assign(original)
+            else:
+                table.value.scatter_update(tf.IndexedSlices(original, rows))
+        self.optimizer.apply(
+            [
+                a
+                if b is None
+                else (b if a is None else tf.convert_to_tensor(a) + tf.convert_to_tensor(b))
+                for a, b in zip(gradients, adversarial_gradients)
+            ],
+            weights,
+        )
+        for metric in self.metrics:
+            if metric.name == "loss":
+                metric.update_state(loss)
+            else:
+                metric.update_state(y, y_pred, sample_weight=sample_weight)
+        return {m.name: m.result() for m in self.metrics}
 
 
 def build_han_graph(
@@ -43,6 +173,9 @@ def build_han_graph(
     embedding_matrix=None,
     trainable_embeddings=True,
     skip_connections=True,
+    max_ngram=1,
+    ngram_buckets=2**18,
+    adversarial_epsilon=0.0,
 ):
     """Build the hierarchical attention network (uncompiled).
 
@@ -71,11 +204,21 @@ def build_han_graph(
         attention pools ``[h_t; x_t]`` (GRU state and word vector), the sentence attention
         ``[h_i; s_i]`` (GRU state and sentence vector). False: the paper's graph, which pools
         the GRU states alone.
+    max_ngram : int, default=1
+        Longest word n-gram with a vector of its own: with 2 or more, each word's vector is the
+        sum of its own and those of the n-grams (2 to ``max_ngram`` words) that end at it, hashed
+        into ``ngram_buckets`` rows (:class:`~skaquarium.layers.HashedNgramEmbedding`). 1: word
+        vectors only, as in the paper.
+    ngram_buckets : int, default=2**18
+        Rows of the n-gram hash table (used when ``max_ngram >= 2``).
+    adversarial_epsilon : float, default=0.0
+        Adversarial training of the word vectors (see :class:`HierarchicalAttentionModel`); 0:
+        plain training.
 
     Returns
     -------
-    model : keras.Model
-        Input: int ids of shape ``(batch, sentences, words)``; output: class probabilities. The
+    model : HierarchicalAttentionModel
+        A :class:`keras.Model`. Input: int ids of shape ``(batch, sentences, words)``; output: class probabilities. The
         layers ``word_attention`` and ``sentence_attention`` also output the attention weights
         (see :func:`build_attention_model`).
 
@@ -101,6 +244,15 @@ def build_han_graph(
         trainable=trainable_embeddings,
         name="embedding",
     )(words)
+    if max_ngram > 1:
+        ngrams = HashedNgramEmbedding(
+            ngram_buckets,
+            embedding_dim,
+            max_n=max_ngram,
+            embeddings_initializer=keras.initializers.RandomNormal(stddev=0.01),
+            name="ngram_embedding",
+        )(words)
+        vectors = keras.layers.Add(name="word_and_ngram_vectors")([vectors, ngrams])
     if dropout:
         vectors = keras.layers.Dropout(dropout, name="word_dropout")(vectors)
     x = keras.layers.Bidirectional(
@@ -123,7 +275,9 @@ def build_han_graph(
     if dropout:
         document = keras.layers.Dropout(dropout, name="document_dropout")(document)
     probabilities = keras.layers.Dense(n_classes, activation="softmax", name="classes")(document)
-    model = keras.Model(ids, probabilities, name="han")
+    model = HierarchicalAttentionModel(
+        ids, probabilities, name="han", adversarial_epsilon=adversarial_epsilon
+    )
     if embedding_matrix is not None:
         model.get_layer("embedding").set_weights([np.asarray(embedding_matrix, dtype="float32")])
     return model
@@ -181,7 +335,7 @@ def _trim_padding(batch):
     return [ids[:, :s, :w], *batch[1:]]
 
 
-def _as_dataset(seq, *, with_targets, with_weights):
+def _as_dataset(seq, *, n_classes, with_weights):
     """A ``tf.data.Dataset`` over a :class:`BatchSequence` whose batch shapes vary.
 
     Keras infers a PyDataset's shapes from its first two batches; trimmed batches vary in
@@ -195,8 +349,7 @@ def _as_dataset(seq, *, with_targets, with_weights):
         seq.on_epoch_end()
 
     spec = [tf.TensorSpec((None, None, None), tf.int32)]
-    if with_targets:
-        spec.append(tf.TensorSpec((None,), tf.int32))
+    spec.append(tf.TensorSpec((None, n_classes), tf.float32))  # one-hot targets
     if with_weights:
         spec.append(tf.TensorSpec((None,), tf.float32))
     ds = tf.data.Dataset.from_generator(batches, output_signature=tuple(spec))
@@ -285,6 +438,30 @@ class HANClassifier(ClassifierMixin, SkaquariumEstimator):
         it, the attention goes to the words and sentences that hold the evidence more often (see
         the user guide), and accuracy on the benchmark corpora changed little. False: the
         paper's graph.
+    ngram_range : tuple (1, n), default=(1, 1)
+        Word n-grams with vectors of their own, as in scikit-learn's vectorizers. ``(1, 2)``:
+        each word's vector is the sum of its own vector and that of the bigram it ends, ``(1,
+        3)`` adds the trigram; n-grams are hashed into ``ngram_buckets`` rows
+        (:class:`~skaquarium.layers.HashedNgramEmbedding`, as fastText's bigrams), trained from
+        random vectors and regularized by ``dropout`` like the words. Short phrases ("not good",
+        "no longer") then reach the GRU as units; the attention of a word also covers the
+        n-grams that end at it. The first value must be 1: the words themselves always have
+        vectors.
+    ngram_buckets : int, default=262144
+        Rows of the n-gram hash table (with ``ngram_range`` beyond ``(1, 1)``): ``ngram_buckets
+        * embedding_dim`` more weights, about 100 MB at the defaults.
+    label_smoothing : float, default=0.0
+        Train on targets that give this much probability, spread evenly, to all classes
+        (Szegedy et al., 2016) instead of one-hot targets: the model is penalised for
+        overconfidence, a regularizer on small training sets. Predicted probabilities are less
+        extreme accordingly.
+    adversarial_epsilon : float, default=0.0
+        Adversarial training (Miyato et al., 2017): each step also trains on the batch with its
+        word (and n-gram) vectors moved by a perturbation of L2 norm ``adversarial_epsilon`` in
+        the direction that increases the loss most (see
+        :class:`~skaquarium.han.HierarchicalAttentionModel`); about twice the training time. A
+        regularizer that makes the classification robust to small changes of the word vectors.
+        0: plain training.
     bucket_by_length : bool, default=True
         Batch documents of similar length together and cut each batch to its own longest
         document and sentence, so no compute is spent on padding. False: random batches padded
@@ -304,6 +481,13 @@ class HANClassifier(ClassifierMixin, SkaquariumEstimator):
         Held-out fraction for early stopping.
     n_iter_no_change : int, default=2
         Patience of early stopping, in epochs.
+    average_from_epoch : int or None, default=None
+        Stochastic weight averaging (Izmailov et al., 2018): the fitted weights are the mean of
+        the weights at the end of every epoch from this one on (counted from 1, across
+        ``partial_fit`` calls and warm starts); training goes on from the last weights. An
+        average of several epochs often generalizes better than the last epoch and makes the
+        number of epochs less critical. A model read by :func:`~skaquarium.load` goes on from
+        the average. None: the last epoch's weights.
     warm_start : bool, default=False
         Continue training the existing model at the next ``fit``.
     random_state : int, RandomState instance or None, default=None
@@ -384,6 +568,10 @@ class HANClassifier(ClassifierMixin, SkaquariumEstimator):
         "embedding_vocabulary": ["array-like", None],
         "trainable_embeddings": ["boolean"],
         "skip_connections": ["boolean"],
+        "ngram_range": [tuple],
+        "ngram_buckets": [Interval(Integral, 1, None, closed="left")],
+        "label_smoothing": [Interval(Real, 0, 1, closed="left")],
+        "adversarial_epsilon": [Interval(Real, 0, None, closed="left")],
         "bucket_by_length": ["boolean"],
     }
 
@@ -405,6 +593,10 @@ class HANClassifier(ClassifierMixin, SkaquariumEstimator):
         embedding_vocabulary=None,
         trainable_embeddings=True,
         skip_connections=True,
+        ngram_range=(1, 1),
+        ngram_buckets=2**18,
+        label_smoothing=0.0,
+        adversarial_epsilon=0.0,
         bucket_by_length=True,
         epochs=10,
         batch_size=64,
@@ -413,6 +605,7 @@ class HANClassifier(ClassifierMixin, SkaquariumEstimator):
         early_stopping=False,
         validation_fraction=0.1,
         n_iter_no_change=2,
+        average_from_epoch=None,
         warm_start=False,
         random_state=None,
         verbose=0,
@@ -432,6 +625,10 @@ class HANClassifier(ClassifierMixin, SkaquariumEstimator):
         self.embedding_vocabulary = embedding_vocabulary
         self.trainable_embeddings = trainable_embeddings
         self.skip_connections = skip_connections
+        self.ngram_range = ngram_range
+        self.ngram_buckets = ngram_buckets
+        self.label_smoothing = label_smoothing
+        self.adversarial_epsilon = adversarial_epsilon
         self.bucket_by_length = bucket_by_length
         self.epochs = epochs
         self.batch_size = batch_size
@@ -440,6 +637,7 @@ class HANClassifier(ClassifierMixin, SkaquariumEstimator):
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
+        self.average_from_epoch = average_from_epoch
         self.warm_start = warm_start
         self.random_state = random_state
         self.verbose = verbose
@@ -629,6 +827,19 @@ class HANClassifier(ClassifierMixin, SkaquariumEstimator):
                 "training text), an array of word vectors, a word -> vector mapping or None."
             )
 
+    def _check_ngram_range(self):
+        r = self.ngram_range
+        if not (
+            len(r) == 2
+            and all(isinstance(n, Integral) and not isinstance(n, bool) for n in r)
+            and r[0] == 1
+            and r[1] >= 1
+        ):
+            raise ValueError(
+                f"ngram_range must be a tuple (1, n) with n >= 1 (the words themselves always have "
+                f"vectors; (1, 2) adds bigrams); got {r!r}."
+            )
+
     def _ppmi_sequences(self, X, ids):
         """The training text as id runs, for ``embeddings="ppmi"``: untruncated when it is text."""
         if self.tokenizer_ is None:
@@ -642,6 +853,7 @@ class HANClassifier(ClassifierMixin, SkaquariumEstimator):
             raise ValueError("HANClassifier requires y (the class labels); got y=None.")
         if reset:
             self._check_embeddings()
+            self._check_ngram_range()
         if isinstance(X, Iterator):
             X = list(X)  # read twice with embeddings="ppmi"
         ids = self._encode_X(X, reset=reset)
@@ -677,7 +889,9 @@ class HANClassifier(ClassifierMixin, SkaquariumEstimator):
                 random_state=self._seed(),
             )
         lengths = self._lengths(ids) if self.bucket_by_length else None
-        return FitData(ids, codes, sample_weight, stratify=codes, lengths=lengths)
+        # One-hot targets: the loss smooths them (label_smoothing).
+        targets = np.eye(len(self.classes_), dtype=np.float32)[codes]
+        return FitData(ids, targets, sample_weight, stratify=codes, lengths=lengths)
 
     def _build_model(self):
         return build_han_graph(
@@ -691,10 +905,13 @@ class HANClassifier(ClassifierMixin, SkaquariumEstimator):
             embedding_matrix=self._embedding_matrix(),
             trainable_embeddings=self.trainable_embeddings,
             skip_connections=self.skip_connections,
+            max_ngram=int(self.ngram_range[1]),
+            ngram_buckets=self.ngram_buckets,
+            adversarial_epsilon=self.adversarial_epsilon,
         )
 
     def _get_loss(self):
-        return "sparse_categorical_crossentropy"
+        return keras.losses.CategoricalCrossentropy(label_smoothing=self.label_smoothing)
 
     def _compile(self, model):
         # Batch shapes vary (trimmed padding): XLA would recompile for every new shape.
@@ -706,7 +923,9 @@ class HANClassifier(ClassifierMixin, SkaquariumEstimator):
 
     def _make_sequence(self, data, index, *, training, seed=None):
         seq = super()._make_sequence(data, index, training=training, seed=seed)
-        return _as_dataset(seq, with_targets=True, with_weights=data.sample_weight is not None)
+        return _as_dataset(
+            seq, n_classes=len(self.classes_), with_weights=data.sample_weight is not None
+        )
 
     # -- prediction ----------------------------------------------------------------------------
 

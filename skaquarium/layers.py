@@ -10,7 +10,14 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-__all__ = ["BinarySigmoid", "AttentionPooling", "FoldSentences", "UnfoldSentences", "TiedDense"]
+__all__ = [
+    "BinarySigmoid",
+    "AttentionPooling",
+    "FoldSentences",
+    "UnfoldSentences",
+    "HashedNgramEmbedding",
+    "TiedDense",
+]
 
 
 @keras.saving.register_keras_serializable(package="skaquarium")
@@ -195,6 +202,104 @@ class UnfoldSentences(keras.layers.Layer):
     def compute_output_shape(self, input_shape):
         values_shape, ids_shape = input_shape
         return (ids_shape[0], ids_shape[1], *values_shape[1:])
+
+
+# Multiplier and modulus of the n-gram hash: a prime below 2**31 keeps every intermediate value
+# of ``h * _HASH_MULTIPLIER + id`` inside int64.
+_HASH_MULTIPLIER = 1_000_003
+_HASH_MODULUS = 2_147_483_647
+
+
+@keras.saving.register_keras_serializable(package="skaquarium")
+class HashedNgramEmbedding(keras.layers.Layer):
+    """Vectors of the word n-grams that end at each position, hashed into a fixed table.
+
+    For word ids of shape ``(batch, words)`` (0 is padding), position ``t`` gets the sum of the
+    vectors of the n-grams ``ids[t-n+1 .. t]`` for ``n`` from 2 to ``max_n``. An n-gram that
+    reaches before the first word includes padding ids, so it marks a sentence start. Each n-gram
+    is hashed into one of ``buckets`` rows (the hashing trick, as fastText's bigram buckets):
+    the table has a fixed size whatever the number of distinct n-grams, and rare n-grams may
+    share a row. Padding positions get zero vectors and are masked. The hash depends only on the
+    ids, so trailing padding never changes the vectors of real positions.
+
+    Parameters
+    ----------
+    buckets : int
+        Rows of the hash table.
+    output_dim : int
+        Size of the vectors.
+    max_n : int, default=2
+        Longest n-gram (2: bigrams; 3: bigrams and trigrams).
+    embeddings_initializer : str or keras.initializers.Initializer, default="random_normal"
+        Initializer of the table (Keras' default ``random_normal`` has standard deviation 0.05).
+    **kwargs
+        Passed to :class:`keras.layers.Layer`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skaquarium.layers import HashedNgramEmbedding
+    >>> layer = HashedNgramEmbedding(buckets=1000, output_dim=4)
+    >>> ids = np.array([[5, 6, 7, 0], [6, 7, 0, 0]], dtype="int32")
+    >>> vectors = np.asarray(layer(ids))
+    >>> vectors.shape
+    (2, 4, 4)
+    >>> bool(np.allclose(vectors[0, 2], vectors[1, 1]))  # the bigram (6, 7) in both rows
+    True
+    >>> float(np.abs(vectors[0, 3]).sum())  # padding
+    0.0
+    """
+
+    def __init__(
+        self, buckets, output_dim, max_n=2, embeddings_initializer="random_normal", **kwargs
+    ):
+        super().__init__(**kwargs)
+        self.buckets = int(buckets)
+        self.output_dim = int(output_dim)
+        self.max_n = int(max_n)
+        self.embeddings_initializer = keras.initializers.get(embeddings_initializer)
+        self.supports_masking = True
+
+    def build(self, input_shape):
+        self.embeddings = self.add_weight(
+            name="embeddings",
+            shape=(self.buckets, self.output_dim),
+            initializer=self.embeddings_initializer,
+        )
+
+    def call(self, inputs):
+        ids = ops.cast(inputs, "int64")
+        real = ops.not_equal(ids, 0)
+        out = None
+        h = ids
+        shifted = ids
+        for n in range(2, self.max_n + 1):
+            # The id n-1 places earlier (padding before the first word), appended to the hash.
+            shifted = ops.pad(shifted[:, :-1], [[0, 0], [1, 0]])
+            h = (h * _HASH_MULTIPLIER + shifted) % _HASH_MODULUS
+            # Salted by n so that n-grams of different lengths seldom share a row.
+            rows = (h + n * 7919) % self.buckets
+            vectors = ops.take(self.embeddings, rows, axis=0)
+            out = vectors if out is None else out + vectors
+        return out * ops.expand_dims(ops.cast(real, out.dtype), -1)
+
+    def compute_mask(self, inputs, mask=None):
+        return ops.not_equal(inputs, 0)
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape, self.output_dim)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            {
+                "buckets": self.buckets,
+                "output_dim": self.output_dim,
+                "max_n": self.max_n,
+                "embeddings_initializer": keras.initializers.serialize(self.embeddings_initializer),
+            }
+        )
+        return config
 
 
 @keras.saving.register_keras_serializable(package="skaquarium")

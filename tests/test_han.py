@@ -4,6 +4,7 @@ import os
 import pickle
 import tempfile
 
+import keras
 import numpy as np
 import pandas as pd
 import pytest
@@ -21,6 +22,7 @@ from sklearn.utils.estimator_checks import (
 import skaquarium
 from skaquarium import HANClassifier
 from skaquarium.datasets import _FILLER_WORDS, _KEYWORD_LABELS, make_keyword_documents
+from skaquarium.han import HierarchicalAttentionModel, build_han_graph
 from skaquarium.text import HierarchicalTokenizer, ppmi_svd
 
 SMALL = dict(
@@ -261,6 +263,111 @@ def test_integer_labels_series_input_sample_weight_and_dropout():
     model.fit(pd.Series(docs), codes, sample_weight=np.linspace(0.5, 1.5, len(docs)))
     assert model.classes_.tolist() == [5, 6]
     assert set(model.predict(np.array(docs, dtype=object))) <= {5, 6}
+
+
+# -- n-grams, label smoothing, adversarial training, weight averaging ----------------------
+
+
+@pytest.fixture(scope="module")
+def regularized(keyword_data):
+    (docs, y, _), _ = keyword_data
+    params = {**SMALL, "learning_rate": 0.02}
+    return HANClassifier(
+        ngram_range=(1, 3),
+        ngram_buckets=4096,
+        label_smoothing=0.1,
+        adversarial_epsilon=1.0,
+        average_from_epoch=6,
+        dropout=0.2,
+        epochs=12,
+        random_state=0,
+        **params,
+    ).fit(docs, y)
+
+
+def test_ngrams_smoothing_adversarial_training_and_averaging_learn_the_keyword_task(
+    regularized, keyword_data
+):
+    _, (docs, y, _) = keyword_data
+    model = regularized.model_
+    assert model.get_layer("ngram_embedding").embeddings.shape == (4096, 16)
+    assert model.adversarial_epsilon == 1.0
+    assert regularized.score(docs, y) >= 0.95
+    assert len(regularized.loss_curve_) == 12
+    assert np.all(np.isfinite(regularized.loss_curve_))
+    # Padding still gets exactly zero weight, and trailing padding changes nothing.
+    ids = regularized.tokenizer_.transform(docs)
+    words, sentences = regularized.attention_weights(ids)
+    assert np.all(words[ids == 0] == 0.0)
+    padded = np.zeros((ids.shape[0], ids.shape[1] + 2, ids.shape[2] + 4), dtype=np.int32)
+    padded[:, : ids.shape[1], : ids.shape[2]] = ids
+    np.testing.assert_allclose(
+        regularized.predict_proba(padded), regularized.predict_proba(docs), rtol=1e-4, atol=1e-6
+    )
+
+
+def test_label_smoothing_keeps_probabilities_away_from_certainty():
+    docs, y, _ = make_keyword_docs(40, seed=6)
+    params = dict(SMALL, learning_rate=0.02, epochs=20, random_state=0)
+    sharp = HANClassifier(**params).fit(docs, y).predict_proba(docs).max(axis=1)
+    smooth = HANClassifier(label_smoothing=0.3, **params).fit(docs, y).predict_proba(docs)
+    # The smoothed targets are 0.85 / 0.15: the model learns those, not certainty.
+    assert np.median(sharp) > 0.97
+    assert 0.7 < np.median(smooth.max(axis=1)) < 0.92
+
+
+def test_adversarial_step_restores_the_vectors_and_reports_the_clean_loss():
+    # With a learning rate of 0 no weight may change, so the perturbations must be undone
+    # exactly, and the reported loss is the unperturbed one.
+    keras.utils.set_random_seed(0)
+    model = build_han_graph(
+        vocabulary_size=30,
+        n_classes=2,
+        embedding_dim=4,
+        word_units=4,
+        sentence_units=4,
+        attention_dim=4,
+        max_ngram=2,
+        ngram_buckets=64,
+        adversarial_epsilon=5.0,
+    )
+    model.compile(
+        optimizer=keras.optimizers.SGD(learning_rate=0.0), loss="categorical_crossentropy"
+    )
+    rng = np.random.RandomState(0)
+    ids = rng.randint(0, 30, size=(8, 3, 5)).astype("int32")
+    targets = np.eye(2, dtype="float32")[rng.randint(0, 2, size=8)]
+    before = model.get_weights()
+    history = model.fit(ids, targets, batch_size=8, epochs=1, verbose=0)
+    for a, b in zip(model.get_weights(), before, strict=True):
+        np.testing.assert_array_equal(a, b)
+    clean = model.evaluate(ids, targets, batch_size=8, verbose=0)
+    assert history.history["loss"][0] == pytest.approx(clean, rel=1e-5)
+
+
+@pytest.mark.parametrize(
+    "ngram_range", [(2, 2), (1,), (1, 0), (1.0, 2), (1, True), "1,2"], ids=repr
+)
+def test_invalid_ngram_range_raises(ngram_range):
+    with pytest.raises(ValueError, match="ngram_range"):
+        HANClassifier(ngram_range=ngram_range, **TINY).fit(["a b.", "c d."], [0, 1])
+
+
+def test_regularized_model_round_trips_through_pickle_and_safe_save(regularized, keyword_data):
+    _, (docs, y, _) = keyword_data
+    expected = regularized.predict_proba(docs)
+    again = pickle.loads(pickle.dumps(regularized))
+    np.testing.assert_allclose(again.predict_proba(docs), expected, rtol=1e-5)
+    path = os.path.join(tempfile.mkdtemp(), "han.skaq")
+    regularized.save(path)
+    loaded = skaquarium.load(path)
+    np.testing.assert_allclose(loaded.predict_proba(docs), expected, rtol=1e-5)
+    assert isinstance(loaded.model_, HierarchicalAttentionModel)
+    assert loaded.model_.adversarial_epsilon == 1.0
+    assert loaded.get_params()["ngram_range"] == (1, 3)
+    # Both go on training (from the averaged weights once loaded).
+    loaded.set_params(warm_start=True, epochs=1).fit(docs, y)
+    assert loaded.n_iter_ == 13
 
 
 # -- pretrained word vectors ---------------------------------------------------------------
