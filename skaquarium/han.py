@@ -25,7 +25,7 @@ from ._base import FitData, SkaquariumEstimator
 from .layers import AttentionPooling, FoldSentences, HashedNgramEmbedding, UnfoldSentences
 from .text import OOV_ID, PAD_ID, HierarchicalTokenizer, check_documents, ppmi_svd
 
-__all__ = ["HANClassifier", "build_han_graph"]
+__all__ = ["HANClassifier", "HierarchicalAttentionModel", "build_han_graph"]
 
 
 # -- graph -------------------------------------------------------------------------------------
