@@ -738,6 +738,9 @@ def load(path):
             )
         with np.load(io.BytesIO(zf.read("arrays.npz")), allow_pickle=False) as npz:
             arrays = {k: npz[k] for k in npz.files}
+        # Decoding first imports the estimator's module, which registers its Keras classes
+        # (such as the HAN's custom model) before the graph is deserialized.
+        est = _decode_estimator(header["estimator"], arrays)
         with tempfile.TemporaryDirectory() as tmp:
             model_path = os.path.join(tmp, "model.keras")
             with open(model_path, "wb") as fh:
@@ -745,7 +748,6 @@ def load(path):
             from . import layers  # noqa: F401  (registers the package's layers)
 
             model = keras.saving.load_model(model_path, safe_mode=True)
-    est = _decode_estimator(header["estimator"], arrays)
     est.model_ = model
     est._after_load()
     return est
