@@ -25,13 +25,14 @@ lint: $(STAMP)
 	$(BIN)/ruff check skaquarium tests benchmarks examples docs/conf.py
 	$(BIN)/ruff format --check skaquarium tests benchmarks examples docs/conf.py
 
-## Set everything up, lint, and run the tests and doctests (slow tests excluded).
+## Set everything up, lint, and run the tests and doctests (slow tests excluded), in two worker
+## processes (most of a small Keras fit is single-threaded graph tracing).
 test: lint
-	$(BIN)/python -m pytest -m "not slow" --doctest-modules skaquarium tests
+	$(BIN)/python -m pytest -n 2 -m "not slow" --doctest-modules skaquarium tests
 
 ## Everything, slow tests included.
 test-all: lint
-	$(BIN)/python -m pytest --doctest-modules skaquarium tests
+	$(BIN)/python -m pytest -n 2 --doctest-modules skaquarium tests
 
 DOCS_STAMP := $(VENV)/.installed-docs
 $(DOCS_STAMP): $(STAMP)

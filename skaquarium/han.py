@@ -9,6 +9,7 @@ classifies. The attention weights tell which sentences and words decided the cla
 from __future__ import annotations
 
 import html
+import io
 import weakref
 from collections.abc import Iterator
 from numbers import Integral, Real
@@ -29,6 +30,13 @@ __all__ = ["HANClassifier", "HierarchicalAttentionModel", "build_han_graph"]
 
 
 # -- graph -------------------------------------------------------------------------------------
+
+
+def _unpack_model(data):
+    """Rebuild a :class:`HierarchicalAttentionModel` pickled by its ``__reduce__``."""
+    from keras.src.saving.saving_lib import load_model
+
+    return load_model(io.BytesIO(data), compile=True)
 
 
 @keras.saving.register_keras_serializable(package="skaquarium")
@@ -80,6 +88,24 @@ class HierarchicalAttentionModel(keras.Model):
         model = super().from_config(config, custom_objects=custom_objects)
         model.adversarial_epsilon = float(epsilon)
         return model
+
+    # scikeras replaces ``keras.Model.__reduce__`` and ``__deepcopy__`` with functions that
+    # re-register the model's class under an empty package (``">HierarchicalAttentionModel"``,
+    # because its test ``type in get_custom_objects()`` is never true) before saving it: after
+    # one pickle or deepcopy every later save names a class that a fresh process cannot find.
+    # These do the same (the Keras file format in memory) without touching the registry.
+    def __reduce__(self):
+        from keras.src.saving.saving_lib import save_model
+
+        buffer = io.BytesIO()
+        save_model(self, buffer)
+        return _unpack_model, (np.asarray(memoryview(buffer.getvalue())),)
+
+    def __deepcopy__(self, memo):
+        function, args = self.__reduce__()
+        copy = function(*args)
+        memo[id(self)] = copy
+        return copy
 
     def _vector_tables(self):
         return [

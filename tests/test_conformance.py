@@ -109,8 +109,8 @@ def test_han_cross_val_score_is_stratified_and_works_in_meta_estimators():
     make, X, y, _ = make_case("HANClassifier")
     assert is_classifier(make())
     folds = list(StratifiedKFold(3).split(X, y))
-    scores = cross_val_score(make(random_state=0), X, y, cv=3)
-    assert len(scores) == 3 and all(0 <= s <= 1 for s in scores)
+    scores = cross_val_score(make(random_state=0), X, y, cv=2)
+    assert len(scores) == 2 and all(0 <= s <= 1 for s in scores)
     for _, test in folds:  # each stratified test fold holds both classes
         assert len(np.unique(y[test])) == 2
     calibrated = CalibratedClassifierCV(make(random_state=0), cv=2).fit(X, y)
@@ -140,6 +140,18 @@ def test_clone_of_fitted_and_unfitted(name, fitted):
         copy = clone(source)
         assert copy.get_params() == est.get_params()
         assert not hasattr(copy, "model_")
+
+
+@pytest.mark.parametrize("name", ["SoftmaxAutoEncoderTransformer", "HANClassifier"])
+def test_outputs_do_not_depend_on_row_order_or_subset(name, fitted):
+    # scikit-learn's own checks of this ask for rtol 1e-7, finer than float32 kernels guarantee
+    # (see _checks.FLOAT32_OUTPUTS); a row's output may move by an ulp, never more.
+    est, X, _, output = fitted[name]
+    expected = output(est, X)
+    order = np.random.RandomState(0).permutation(X.shape[0])
+    np.testing.assert_allclose(output(est, X[order]), expected[order], rtol=1e-5, atol=1e-7)
+    half = order[: X.shape[0] // 2]
+    np.testing.assert_allclose(output(est, X[half]), expected[half], rtol=1e-5, atol=1e-7)
 
 
 # -- round trips -------------------------------------------------------------------------------
