@@ -77,12 +77,26 @@ class HierarchicalAttentionModel(keras.Model):
         self.adversarial_epsilon = float(adversarial_epsilon)
 
     def get_config(self):
+        """The functional model's config, with ``adversarial_epsilon``."""
         config = super().get_config()
         config["adversarial_epsilon"] = self.adversarial_epsilon
         return config
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
+        """Rebuild the model from :meth:`get_config`'s output.
+
+        Parameters
+        ----------
+        config : dict
+            The output of :meth:`get_config`.
+        custom_objects : dict, default=None
+            Passed to :meth:`keras.Model.from_config`.
+
+        Returns
+        -------
+        model : HierarchicalAttentionModel
+        """
         config = dict(config)
         epsilon = config.pop("adversarial_epsilon", 0.0)
         model = super().from_config(config, custom_objects=custom_objects)
@@ -115,6 +129,7 @@ class HierarchicalAttentionModel(keras.Model):
         ]
 
     def train_step(self, data):
+        """One training step; with ``adversarial_epsilon > 0`` on the clean and perturbed loss."""
         if not self.adversarial_epsilon:
             return super().train_step(data)
         import tensorflow as tf
