@@ -18,7 +18,7 @@ _LAZY = {
     "SoftmaxAutoEncoderTransformer": "skaquarium.softmax_autoencoder",
     "HANClassifier": "skaquarium.han",
     "HierarchicalTokenizer": "skaquarium.text",
-    "load": "skaquarium._base",
+    "load": "skaquarium._persistence",
 }
 
 __all__ = ["__version__", *_LAZY]

@@ -19,7 +19,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import register_saveable
+from ._persistence import register_saveable
 
 __all__ = [
     "HierarchicalTokenizer",
