@@ -13,7 +13,8 @@ for all of them:
   ``early_stopping`` with ``validation_fraction`` and ``n_iter_no_change``, weight averaging
   across epochs (``average_from_epoch``), ``warm_start``,
   ``verbose`` (Keras' progress bar), fitted ``history_``/``loss_curve_``/``n_iter_``;
-* batches built by :class:`BatchSequence`, which densifies sparse inputs one batch at a time;
+* batches made by :mod:`skaquarium._batches` (sparse inputs densified one batch at a time, or kept
+  sparse), and one prediction path (:meth:`SkaquariumEstimator._predict_model`);
 * failure safety: a ``fit`` that raises (bad input, diverging loss, interrupt) leaves an already
   fitted estimator exactly as it was;
 * persistence: pickle/joblib (the Keras model is pickled through scikeras' hooks); the safe,
@@ -35,7 +36,6 @@ from typing import Any
 
 import keras
 import numpy as np
-import scipy.sparse as sp
 from scikeras.utils.random_state import tensorflow_random_state
 from scikeras.wrappers import BaseWrapper
 from sklearn.base import BaseEstimator
@@ -46,8 +46,9 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
 from . import _persistence
+from ._batches import Batches, predict, prediction_batches
 
-__all__ = ["SkaquariumEstimator", "BatchSequence", "FitData"]
+__all__ = ["SkaquariumEstimator", "FitData"]
 
 
 def _unavailable(self):
@@ -93,111 +94,6 @@ class FitData:
     def n_samples(self) -> int:
         first = self.inputs[0] if isinstance(self.inputs, list) else self.inputs
         return first.shape[0]
-
-
-def _take(a, index):
-    """Rows ``index`` of ``a`` as a dense array (sparse matrices are densified here, per batch)."""
-    if a is None:
-        return None
-    if sp.issparse(a):
-        return a[index].toarray()
-    return a[index]
-
-
-class BatchSequence(keras.utils.PyDataset):
-    """Mini-batches over in-memory arrays and sparse matrices, densified one batch at a time.
-
-    Parameters
-    ----------
-    inputs : array, sparse matrix, or list of them
-        Model inputs, rows aligned.
-    targets : array, sparse matrix or None
-        Targets; None for prediction.
-    sample_weight : ndarray or None
-        Per-sample weights.
-    batch_size : int
-        Samples per batch.
-    shuffle : bool
-        Reshuffle the samples after each epoch.
-    seed : int or None
-        Seed of the shuffling.
-    lengths : ndarray or None
-        Per-sample lengths. When given, batches are made of samples of similar length (sorted
-        within large shuffled chunks) and the batch order is shuffled, which saves compute on
-        padding.
-    index : ndarray or None
-        Restrict to these rows.
-    transform : callable or None
-        Applied to each batch's (densified) list of inputs, e.g. to trim padding.
-    """
-
-    def __init__(
-        self,
-        inputs,
-        targets=None,
-        sample_weight=None,
-        *,
-        batch_size=32,
-        shuffle=False,
-        seed=None,
-        lengths=None,
-        index=None,
-        transform=None,
-    ):
-        super().__init__()
-        self.inputs = inputs if isinstance(inputs, list) else [inputs]
-        self._multi = isinstance(inputs, list)
-        self.targets = targets
-        self.sample_weight = sample_weight
-        self.batch_size = int(batch_size)
-        self.shuffle = shuffle
-        self.lengths = lengths
-        self.transform = transform
-        n = self.inputs[0].shape[0]
-        self.index = np.arange(n) if index is None else np.asarray(index)
-        self._rng = np.random.RandomState(seed)
-        self._batches = self._make_batches()
-
-    def _make_batches(self):
-        index = self.index
-        if self.shuffle:
-            index = self._rng.permutation(index)
-        if self.lengths is not None:
-            # Bucket by length: sort within chunks of 50 batches, so batches stay random across
-            # epochs while the samples within a batch have similar lengths.
-            chunk = self.batch_size * 50
-            parts = []
-            for start in range(0, len(index), chunk):
-                part = index[start : start + chunk]
-                parts.append(part[np.argsort(self.lengths[part], kind="stable")])
-            index = np.concatenate(parts) if parts else index
-        batches = [index[i : i + self.batch_size] for i in range(0, len(index), self.batch_size)]
-        if self.shuffle and self.lengths is not None:
-            order = self._rng.permutation(len(batches))
-            batches = [batches[i] for i in order]
-        return batches
-
-    def __len__(self):
-        return len(self._batches)
-
-    def __getitem__(self, i):
-        rows = self._batches[i]
-        if self.lengths is None and not self.shuffle:
-            rows = np.sort(rows)  # sorted rows make sparse row slicing cheaper
-        x = [_take(a, rows) for a in self.inputs]
-        if self.transform is not None:
-            x = self.transform(x)
-        x = tuple(x) if self._multi else x[0]  # Keras wants a tuple for several inputs
-        if self.targets is None:
-            return (x,)
-        y = _take(self.targets, rows)
-        if self.sample_weight is None:
-            return x, y
-        return x, y, self.sample_weight[rows]
-
-    def on_epoch_end(self):
-        if self.shuffle:
-            self._batches = self._make_batches()
 
 
 class _KerasByConfig:
@@ -401,14 +297,20 @@ class SkaquariumEstimator(BaseWrapper):
         """Called after ``load``; recompute the unsaved attributes."""
         self._after_fit()
 
-    def _batch_transform(self):
-        """A function applied to each batch's inputs (a list of arrays) before the model sees
-        them, e.g. to look up per-id inputs; ``None`` for none. Called once per sequence, after
-        the model is built."""
+    def _batch_transform(self, training):
+        """A function ``(x, y, rng) -> (x, y)`` applied to each training or validation batch
+        (``training`` says which) before the model sees it, e.g. to look up per-id inputs or add
+        input noise; ``None`` for none. Called once per fit, after the model is built. See
+        :class:`skaquarium._batches.Batches`."""
         return None
 
+    #: How sparse inputs reach the graph: densified per batch ("dense") or as a tf.SparseTensor.
+    _sparse_batches = "dense"
+    #: Whether input shapes vary from batch to batch (e.g. text trimmed to each batch's length).
+    _variable_batch_shapes = False
+
     def _make_sequence(self, data: FitData, index, *, training, seed=None):
-        return BatchSequence(
+        batches = Batches(
             data.inputs,
             data.targets,
             data.sample_weight,
@@ -417,8 +319,10 @@ class SkaquariumEstimator(BaseWrapper):
             seed=seed,
             lengths=data.lengths,
             index=index,
-            transform=self._batch_transform(),
+            transform=self._batch_transform(training),
+            sparse=self._sparse_batches,
         )
+        return batches.as_dataset() if self._variable_batch_shapes else batches
 
     # -- training ----------------------------------------------------------------------------
 
@@ -607,25 +511,24 @@ class SkaquariumEstimator(BaseWrapper):
         self.model_.set_weights(state["last"])
         return _WeightAveraging(start, state["mean"], state["count"])
 
-    def _predict_model(self, inputs, *, batch_size=None, transform=None, model=None):
-        """Run ``model`` (default ``model_``) over ``inputs`` batch by batch."""
+    def _predict_model(
+        self, inputs, *, model=None, transform=None, lengths=None, output_shapes=None
+    ):
+        """Run ``model`` (default ``model_``) over ``inputs``: the one prediction path.
+
+        Batches are sized by :func:`skaquarium._batches.prediction_batch_size`; ``transform``,
+        ``lengths`` and ``output_shapes`` are as in :mod:`skaquarium._batches`.
+        """
         model = self.model_ if model is None else model
-        seq = BatchSequence(
-            inputs, batch_size=batch_size or max(self.batch_size, 256), transform=transform
+        batches = prediction_batches(
+            model,
+            inputs,
+            batch_size=self.batch_size,
+            transform=transform,
+            lengths=lengths,
+            sparse=self._sparse_batches,
         )
-        if len(seq) > 4:
-            return model.predict(seq, verbose=0)
-        # A few batches: calling the model directly avoids tracing a predict function.
-        outputs = [model(seq[i][0], training=False) for i in range(len(seq))]
-        if not outputs:
-            shapes = model.output if isinstance(model.output, list) else [model.output]
-            empty = [np.zeros((0, *s.shape[1:]), dtype="float32") for s in shapes]
-            return empty if isinstance(model.output, list) else empty[0]
-        if isinstance(outputs[0], (list, tuple)):
-            return [
-                np.concatenate([np.asarray(o[j]) for o in outputs]) for j in range(len(outputs[0]))
-            ]
-        return np.concatenate([np.asarray(o) for o in outputs])
+        return predict(model, batches, output_shapes=output_shapes)
 
     # -- persistence -------------------------------------------------------------------------
 

@@ -855,7 +855,7 @@ class DualMFRegressor(RegressorMixin, SkaquariumEstimator):
     def _get_loss(self):
         return "mse"
 
-    def _batch_transform(self):
+    def _batch_transform(self, training):
         # Each batch of (row index, column index) pairs gets its ids' side features and
         # histories, densified for that batch only.
         n_rows, n_cols = self._n_fit("row"), self._n_fit("col")
@@ -866,7 +866,7 @@ class DualMFRegressor(RegressorMixin, SkaquariumEstimator):
             history = self._history(side, n_other) if self._history_enabled(side) else None
             side_inputs[side] = (features, history)
 
-        def transform(x):
+        def transform(x, y, rng):
             row_index, col_index = x
             out = []
             for side, own, other in (("row", row_index, col_index), ("col", col_index, row_index)):
@@ -881,7 +881,7 @@ class DualMFRegressor(RegressorMixin, SkaquariumEstimator):
                     dense[batch, other] = 0.0
                     dense[batch, other + dense.shape[1] // 2] = 0.0
                     out.append(dense)
-            return tuple(out)
+            return out, y
 
         return transform
 
@@ -915,7 +915,7 @@ class DualMFRegressor(RegressorMixin, SkaquariumEstimator):
                 )
                 rows = (select @ hist).tocsr()
             inputs.append(rows)
-        out = self._predict_model(inputs, batch_size=1024, model=encoder)
+        out = self._predict_model(inputs, model=encoder)
         out = out if isinstance(out, list) else [out]
         latent = np.asarray(out[0], dtype=np.float32)
         bias = np.zeros(len(ids), dtype=np.float32)

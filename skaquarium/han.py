@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import html
 import io
-import weakref
 from collections.abc import Iterator
 from numbers import Integral, Real
 
@@ -367,52 +366,13 @@ def _real_extent(ids):
     return n_sent.astype(np.int64), n_words.astype(np.int64)
 
 
-def _trim_padding(batch):
+def _trim_padding(x, y, rng):
     """Cut a batch's ids to its own largest sentence count and sentence length."""
-    ids = batch[0]
+    ids = x[0]
     n_sent, n_words = _real_extent(ids)
     s = max(int(n_sent.max(initial=0)), 1)
     w = max(int(n_words.max(initial=0)), 1)
-    return [ids[:, :s, :w], *batch[1:]]
-
-
-def _as_dataset(seq, *, n_classes, with_weights):
-    """A ``tf.data.Dataset`` over a :class:`BatchSequence` whose batch shapes vary.
-
-    Keras infers a PyDataset's shapes from its first two batches; trimmed batches vary in
-    their sentence and word axes, so the signature is given here with those axes unknown.
-    """
-    import tensorflow as tf
-
-    def batches():
-        for i in range(len(seq)):
-            yield tuple(seq[i])
-        seq.on_epoch_end()
-
-    spec = [tf.TensorSpec((None, None, None), tf.int32)]
-    spec.append(tf.TensorSpec((None, n_classes), tf.float32))  # one-hot targets
-    if with_weights:
-        spec.append(tf.TensorSpec((None,), tf.float32))
-    ds = tf.data.Dataset.from_generator(batches, output_signature=tuple(spec))
-    # A known length lets Keras show progress and end epochs without a warning.
-    return ds.apply(tf.data.experimental.assert_cardinality(len(seq)))
-
-
-_INFERENCE_FUNCTIONS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def _inference_function(model):
-    """``model`` in inference mode as one ``tf.function`` traced for any batch shape."""
-    fn = _INFERENCE_FUNCTIONS.get(model)
-    if fn is None:
-        import tensorflow as tf
-
-        fn = tf.function(
-            lambda x: model(x, training=False),
-            input_signature=[tf.TensorSpec((None, None, None), tf.int32)],
-        )
-        _INFERENCE_FUNCTIONS[model] = fn
-    return fn
+    return [ids[:, :s, :w], *x[1:]], y
 
 
 # -- estimator ---------------------------------------------------------------------------------
@@ -959,38 +919,25 @@ class HANClassifier(ClassifierMixin, SkaquariumEstimator):
         model.compile(optimizer=self._make_optimizer(), loss=self._get_loss(), jit_compile=False)
         return model
 
-    def _batch_transform(self):
+    def _batch_transform(self, training):
         return _trim_padding if self.bucket_by_length else None
 
-    def _make_sequence(self, data, index, *, training, seed=None):
-        seq = super()._make_sequence(data, index, training=training, seed=seed)
-        return _as_dataset(
-            seq, n_classes=len(self.classes_), with_weights=data.sample_weight is not None
-        )
+    # Batches trimmed to their own longest sentence and sentence count vary in shape.
+    _variable_batch_shapes = True
 
     # -- prediction ----------------------------------------------------------------------------
 
     def _run(self, ids, model, shapes):
-        """Run ``model`` over ``ids`` in length-sorted, trimmed batches.
-
-        ``shapes`` gives each output's full per-document shape; trimmed outputs are padded back
-        to it with zeros.
-        """
-        n = ids.shape[0]
-        order = np.argsort(self._lengths(ids), kind="stable")
-        batch = max(self.batch_size, 128)
-        results = [np.zeros((n, *shape), dtype="float32") for shape in shapes]
-        for start in range(0, n, batch):
-            rows = order[start : start + batch]
-            x = ids[rows]
-            if self.bucket_by_length:
-                x = _trim_padding([x])[0]
-            out = _inference_function(model)(x)
-            out = out if isinstance(out, (list, tuple)) else [out]
-            for res, o in zip(results, out):
-                o = np.asarray(o)
-                res[(rows, *(slice(0, d) for d in o.shape[1:]))] = o
-        return results
+        """Run ``model`` over ``ids`` in length-grouped, trimmed batches; ``shapes`` gives each
+        output's full per-document shape (trimmed outputs are padded back with zeros)."""
+        out = self._predict_model(
+            ids,
+            model=model,
+            transform=self._batch_transform(training=False),
+            lengths=self._lengths(ids),
+            output_shapes=shapes,
+        )
+        return out if isinstance(out, list) else [out]
 
     def predict_proba(self, X):
         """Class probabilities.

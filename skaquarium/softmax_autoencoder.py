@@ -30,6 +30,7 @@ from sklearn.utils.validation import (
 )
 
 from ._base import FitData, SkaquariumEstimator
+from ._batches import iter_predict, prediction_batches
 from .layers import BinarySigmoid, TiedDense
 
 __all__ = [
@@ -329,85 +330,18 @@ class SoftmaxKLDivergence(keras.losses.Loss):
 # -- batches -------------------------------------------------------------------------------------
 
 
-def _to_tf_sparse(X):
-    import tensorflow as tf
-
-    coo = X.tocoo()
-    indices = np.stack([coo.row, coo.col], axis=1).astype(np.int64)
-    return tf.SparseTensor(indices, coo.data.astype(np.float32), coo.shape)
-
-
 def _row_normalize(X, norm):
     """Rows of CSR ``X`` divided by their L1 or L2 norm; all-zero rows stay zero."""
     values = X.data.astype(np.float64) ** 2 if norm == "l2" else np.abs(X.data)
     lengths = np.diff(X.indptr)
     row_of = np.repeat(np.arange(X.shape[0]), lengths)
-    totals = np.bincount(row_of, weights=values, minlength=X.shape[0])
+    totals = np.bincount(row_of, weights=values, minlength=X.shape[0]).astype(np.float64)
     if norm == "l2":
         totals = np.sqrt(totals)
     scale = np.divide(1.0, totals, out=np.zeros_like(totals), where=totals > 0)
     out = X.copy()
     out.data = (out.data * scale[row_of]).astype(np.float32)
     return out
-
-
-class _CountBatches(keras.utils.PyDataset):
-    """Batches of a CSR count matrix: the scaled input as a ``tf.SparseTensor`` and, for training,
-    each document's word distribution as a dense target, built per batch (the full dense matrix
-    never exists)."""
-
-    def __init__(
-        self,
-        counts,
-        scale,
-        *,
-        batch_size,
-        index=None,
-        sample_weight=None,
-        targets=True,
-        shuffle=False,
-        seed=None,
-        dropout=0.0,
-    ):
-        super().__init__()
-        self.counts = counts
-        self.scale = scale
-        self.batch_size = int(batch_size)
-        self.index = np.arange(counts.shape[0]) if index is None else np.asarray(index)
-        self.sample_weight = sample_weight
-        self.targets = targets
-        self.shuffle = shuffle
-        self.dropout = dropout
-        self._rng = np.random.RandomState(seed)
-        self._order = self.index
-        self.on_epoch_end()
-
-    def __len__(self):
-        return int(np.ceil(len(self.index) / self.batch_size))
-
-    def on_epoch_end(self):
-        if self.shuffle:
-            self._order = self._rng.permutation(self.index)
-
-    def __getitem__(self, i):
-        rows = self._order[i * self.batch_size : (i + 1) * self.batch_size]
-        if self.shuffle:
-            rows = np.sort(rows)  # sorted rows slice a CSR matrix faster
-        batch = self.counts[rows]
-        inputs = batch
-        if self.dropout > 0:
-            # Denoising: each word's count in the input (not the target) is dropped at random.
-            keep = self._rng.random_sample(batch.nnz) >= self.dropout
-            inputs = batch.copy()
-            inputs.data = inputs.data * keep
-            inputs.eliminate_zeros()
-        x = _to_tf_sparse(self.scale(inputs))
-        if not self.targets:
-            return (x,)
-        y = _row_normalize(batch, "l1").toarray()
-        if self.sample_weight is None:
-            return x, y
-        return x, y, self.sample_weight[rows]
 
 
 # -- Hamming search ------------------------------------------------------------------------------
@@ -792,7 +726,7 @@ class SoftmaxAutoEncoderTransformer(
             # The output bias starts at the (smoothed) log word frequencies of the training data.
             freq = np.asarray(X.sum(axis=0), dtype=np.float64).ravel() + 1.0
             self._output_bias = np.log(freq / freq.sum()).astype(np.float32)
-        return FitData(X, None, sample_weight)
+        return FitData(X, X, sample_weight)
 
     def _build_model(self):
         return build_softmax_autoencoder(
@@ -819,17 +753,28 @@ class SoftmaxAutoEncoderTransformer(
                 f"or 'mse'; got {self.loss!r}."
             ) from None
 
-    def _make_sequence(self, data, index, *, training, seed=None):
-        return _CountBatches(
-            data.inputs,
-            self._scaler(),
-            batch_size=self.batch_size,
-            index=index,
-            sample_weight=data.sample_weight,
-            shuffle=training,
-            seed=seed,
-            dropout=self.dropout if training else 0.0,
-        )
+    # The encoder takes the scaled counts as a tf.SparseTensor: a batch costs its nonzeros.
+    _sparse_batches = "keep"
+
+    def _batch_transform(self, training):
+        """Scaled (and, in training, denoised) counts in; each document's word distribution as
+        the target, dense for the batch only (the full dense matrix never exists)."""
+        scale = self._scaler()
+        dropout = self.dropout if training else 0.0
+
+        def transform(x, y, rng):
+            counts = x[0]
+            if dropout > 0:
+                # Denoising: each word's count in the input (not the target) is dropped at random.
+                keep = rng.random_sample(counts.nnz) >= dropout
+                counts = counts.copy()
+                counts.data = counts.data * keep
+                counts.eliminate_zeros()
+            if y is not None:
+                y = _row_normalize(y, "l1").toarray()
+            return [scale(counts)], y
+
+        return transform
 
     def _after_fit(self):
         self._n_features_out = self.n_components
@@ -871,9 +816,8 @@ class SoftmaxAutoEncoderTransformer(
         """
         check_is_fitted(self)
         X = self._validate_counts(X, reset=False)
-        encoder = self._encoder
-        seq = _CountBatches(X, self._scaler(), batch_size=max(self.batch_size, 1024), targets=False)
-        return np.asarray(encoder.predict(seq, verbose=0), dtype=np.float32)
+        transform = self._batch_transform(training=False)
+        return self._predict_model(X, model=self._encoder, transform=transform)
 
     def inverse_transform(self, X):
         """Decode codes into word distributions.
@@ -895,10 +839,7 @@ class SoftmaxAutoEncoderTransformer(
                 f"Codes must have shape (n_samples, n_components={self.n_components}); got "
                 f"shape {codes.shape}."
             )
-        decoder = self._decoder
-        if codes.shape[0] == 0:
-            return np.zeros((0, self.n_features_in_), dtype=np.float32)
-        return np.asarray(decoder.predict(codes, batch_size=256, verbose=0), dtype=np.float32)
+        return self._predict_model(codes, model=self._decoder)
 
     def score(self, X, y=None):
         """Negative mean Kullback-Leibler divergence of the reconstructions (higher is better).
@@ -920,15 +861,17 @@ class SoftmaxAutoEncoderTransformer(
         """
         check_is_fitted(self)
         X = self._validate_counts(X, reset=False)
-        scale = self._scaler()
+        batches = prediction_batches(
+            self.model_,
+            X,
+            batch_size=self.batch_size,
+            transform=self._batch_transform(training=False),
+            sparse=self._sparse_batches,
+        )
         total = 0.0
-        step = max(self.batch_size, 256)
-        for start in range(0, X.shape[0], step):
-            batch = X[start : start + step]
-            if batch.nnz == 0:
-                continue
-            q = np.asarray(self.model_.predict_on_batch(_to_tf_sparse(scale(batch))))
-            p = _row_normalize(batch, "l1").tocoo()
+        # Reconstructions are as wide as the vocabulary: reduced batch by batch, never stacked.
+        for rows, (q,) in iter_predict(self.model_, batches):
+            p = _row_normalize(X[rows], "l1").tocoo()
             q_at = np.maximum(q[p.row, p.col].astype(np.float64), 1e-12)
             total += float(np.sum(p.data * (np.log(p.data) - np.log(q_at))))
         return -total / X.shape[0]

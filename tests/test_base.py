@@ -22,8 +22,8 @@ from sklearn.model_selection import StratifiedKFold, check_cv, cross_val_score
 from sklearn.utils import get_tags
 from sklearn.utils._param_validation import InvalidParameterError
 
-from skaquarium import load
-from skaquarium._base import BatchSequence
+from skaquarium import _batches, load
+from skaquarium._batches import Batches
 
 
 @pytest.fixture(scope="module")
@@ -267,19 +267,20 @@ def test_sparse_input_is_densified_one_batch_at_a_time(monkeypatch):
         return original(self, *args, **kwargs)
 
     monkeypatch.setattr(sp.csr_matrix, "toarray", spy)
+    # Prediction batches of 40 rows: 40 x (6 input + 3 output values) fills the cell budget.
+    monkeypatch.setattr(_batches, "PREDICTION_CELLS", 40 * 9)
     est = SoftmaxRegressionClassifier(epochs=2, batch_size=16, random_state=0).fit(X, y)
+    assert largest and max(largest) <= 16  # training: one batch at a time
+    largest.clear()
     est.predict(X)
-    assert largest and max(largest) <= 256  # the prediction batch; never all rows at once
-    assert max(largest[: 2 * 7]) <= 16
+    assert max(largest) == 40  # prediction: batches by the rule, never all rows at once
 
 
 def test_batch_sequence_groups_by_length():
     lengths = np.random.RandomState(0).randint(1, 100, size=400)
-    seq = BatchSequence(
-        np.arange(400)[:, None], lengths=lengths, batch_size=20, shuffle=True, seed=0
-    )
+    seq = Batches(np.arange(400)[:, None], lengths=lengths, batch_size=20, shuffle=True, seed=0)
     spreads = [np.ptp(lengths[seq[i][0][:, 0]]) for i in range(len(seq))]
-    plain = BatchSequence(np.arange(400)[:, None], batch_size=20, shuffle=True, seed=0)
+    plain = Batches(np.arange(400)[:, None], batch_size=20, shuffle=True, seed=0)
     plain_spreads = [np.ptp(lengths[plain[i][0][:, 0]]) for i in range(len(plain))]
     assert np.median(spreads) < np.median(plain_spreads) / 5
     seen = np.sort(np.concatenate([seq[i][0][:, 0] for i in range(len(seq))]))
