@@ -12,7 +12,8 @@ for all of them:
 * the training loop: ``epochs``, ``batch_size``, ``learning_rate``, ``optimizer``,
   ``early_stopping`` with ``validation_fraction`` and ``n_iter_no_change``, weight averaging
   across epochs (``average_from_epoch``), ``warm_start``,
-  ``verbose`` (Keras' progress bar), fitted ``history_``/``loss_curve_``/``n_iter_``;
+  ``verbose`` (Keras' progress bar), the user's Keras ``callbacks`` (copied per fit), fitted
+  ``history_``/``loss_curve_``/``n_iter_``;
 * batches made by :mod:`skaquarium._batches` (sparse inputs densified one batch at a time, or kept
   sparse), and one prediction path (:meth:`SkaquariumEstimator._predict_model`);
 * failure safety: a ``fit`` that raises (bad input, diverging loss, interrupt) leaves an already
@@ -20,17 +21,22 @@ for all of them:
 * persistence: pickle/joblib (the Keras model is pickled through scikeras' hooks); the safe,
   pickle-free :meth:`SkaquariumEstimator.save` delegates to :mod:`skaquarium._persistence`.
 
-A subclass provides four hooks: ``_prepare_fit`` (validate and encode ``X``/``y``, set the
-data-derived fitted attributes, return a :class:`FitData`), ``_build_model`` (return the Keras
-graph, built by a plain function of the module), ``_get_loss`` and optionally ``_after_fit``.
+A subclass provides its hooks: ``_prepare_fit`` (validate and encode ``X``/``y``, set the
+data-derived fitted attributes, return a :class:`FitData` holding everything the batches and the
+graph need), ``_build_model(data)`` (return the Keras graph, built by a plain function of the
+module from the parameters, fitted attributes and ``data.graph``), ``_get_loss`` and optionally
+``_batch_transform`` and ``_after_fit``. Fit is "prepare the data, then build the graph, then
+train": no state passes between the hooks on the estimator.
 """
 
 from __future__ import annotations
 
 import contextlib
+import copy
 import math
 import os
-from dataclasses import dataclass
+import sys
+from dataclasses import dataclass, field
 from numbers import Integral, Real
 from typing import Any
 
@@ -82,6 +88,10 @@ class FitData:
         Labels used to stratify the early-stopping validation split.
     lengths : ndarray or None
         A length per sample; when given, batches group samples of similar length.
+    graph : dict
+        What ``_build_model`` needs that was resolved from this fit's data (an output bias, an
+        initial embedding matrix, parsed layer specifications, ...), by name. Passing it here,
+        rather than on the estimator, leaves no training-time state behind.
     """
 
     inputs: Any
@@ -89,6 +99,7 @@ class FitData:
     sample_weight: np.ndarray | None = None
     stratify: np.ndarray | None = None
     lengths: np.ndarray | None = None
+    graph: dict = field(default_factory=dict)
 
     @property
     def n_samples(self) -> int:
@@ -197,6 +208,7 @@ class SkaquariumEstimator(BaseWrapper):
         "warm_start": ["boolean"],
         "random_state": ["random_state"],
         "verbose": [Interval(Integral, 0, 2, closed="both"), "boolean"],
+        "callbacks": [list, None],
     }
 
     # scikeras routes ``fit__x``-style parameters; the package's estimators declare every
@@ -207,6 +219,8 @@ class SkaquariumEstimator(BaseWrapper):
     _accepts_string = False
     #: Fitted attributes that ``save`` does not store (recomputed by ``_after_load``).
     _unsaved_attributes: tuple = ()
+    #: Parameters that ``save`` stores as None (training-time objects).
+    _unsaved_parameters: tuple = ("callbacks",)
 
     # scikeras entry points that do not apply: hidden so ``hasattr`` tells the truth.
     initialize = _hidden_method("initialize")
@@ -275,12 +289,15 @@ class SkaquariumEstimator(BaseWrapper):
 
     # -- hooks -------------------------------------------------------------------------------
 
-    def _prepare_fit(self, X, y, sample_weight, *, reset):
-        """Validate and encode the training data; return a :class:`FitData`."""
+    def _prepare_fit(self, X, y, sample_weight, *, reset, **fit_params):
+        """Validate and encode the training data; set the fitted attributes resolved from the
+        data (when ``reset``); return a :class:`FitData` with everything the graph and the
+        batches need. ``fit_params`` are the estimator's own ``fit`` arguments."""
         raise NotImplementedError
 
-    def _build_model(self):
-        """Return the (uncompiled) Keras model."""
+    def _build_model(self, data: FitData):
+        """Return the (uncompiled) Keras model, from the parameters, the fitted attributes and
+        ``data.graph``."""
         raise NotImplementedError
 
     def _get_loss(self):
@@ -406,59 +423,66 @@ class SkaquariumEstimator(BaseWrapper):
         """
         return self._fit(X, y, sample_weight, epochs=1, warm=True, **partial_fit_params)
 
-    def _fit(self, X, y, sample_weight, *, epochs, warm, **prepare_params):
+    def _fit(self, X, y, sample_weight, *, epochs, warm, **fit_params):
+        """Prepare the data, build the graph (unless warm), train, cache: the one fit path."""
         self._validate_params()
+        callbacks = self._clone_callbacks()
         warm = bool(warm) and hasattr(self, "model_")
         seed = self._seed()
         with self._restore_on_failure(), self._seeded(seed):
-            data = self._prepare_fit(X, y, sample_weight, reset=not warm, **prepare_params)
+            data = self._prepare_fit(X, y, sample_weight, reset=not warm, **fit_params)
             if data.sample_weight is not None:
                 data.sample_weight = _validate_sample_weight(data.sample_weight, data.n_samples)
             if not warm:
-                self.model_ = self._compile(self._build_model())
+                self.model_ = self._compile(self._build_model(data))
                 self.history_ = {"loss": []}
                 self._averaging = None
-            self._train(data, epochs, seed)
+            self._train(data, epochs, seed, callbacks)
             self._after_fit()
         return self
 
-    def _train(self, data: FitData, epochs: int, seed):
-        n = data.n_samples
-        rng = np.random.RandomState(seed)
-        train_index, val_index = np.arange(n), None
-        if self.early_stopping:
-            n_val = int(math.ceil(self.validation_fraction * n))
-            if n_val < 1 or n - n_val < 1:
-                raise ValueError(
-                    f"early_stopping needs at least 2 samples to split with validation_fraction="
-                    f"{self.validation_fraction}; got n_samples={n}."
+    def _clone_callbacks(self):
+        """Fresh copies of the user's ``callbacks`` for this fit (the parameter is never used
+        itself, so one list serves every fit of a grid search)."""
+        if self.callbacks is None:
+            return []
+        clones = []
+        for i, cb in enumerate(self.callbacks):
+            if not isinstance(cb, keras.callbacks.Callback):
+                raise TypeError(
+                    f"callbacks must be a list of keras.callbacks.Callback instances; entry {i} "
+                    f"is a {type(cb).__name__}."
                 )
-            stratify = data.stratify
-            if stratify is not None and np.unique(stratify, return_counts=True)[1].min() < 2:
-                stratify = None
-            train_index, val_index = train_test_split(
-                train_index,
-                test_size=n_val,
-                random_state=rng.randint(np.iinfo(np.int32).max),
-                stratify=stratify,
-            )
+            model = getattr(cb, "_model", None)
+            try:
+                clones.append(copy.deepcopy(cb, {id(model): None} if model is not None else {}))
+            except Exception as exc:
+                raise TypeError(
+                    f"callbacks: entry {i}, a {type(cb).__name__}, cannot be copied for this fit "
+                    f"({type(exc).__name__}: {exc}); each fit trains with its own copy."
+                ) from exc
+        return clones
+
+    def _train(self, data: FitData, epochs: int, seed, user_callbacks=()):
+        rng = np.random.RandomState(seed)
+        train_index, val_index = self._validation_split(data, rng)
         shuffle_seed = rng.randint(np.iinfo(np.int32).max)
         train_seq = self._make_sequence(data, train_index, training=True, seed=shuffle_seed)
-        guard = _DivergenceGuard()
-        callbacks = [guard]
         val_seq = None
         if val_index is not None:
             val_seq = self._make_sequence(data, np.sort(val_index), training=False)
+        guard = _DivergenceGuard()
+        averaging = self._start_averaging()
+        callbacks = [guard]
+        if val_seq is not None:
             callbacks.append(
                 keras.callbacks.EarlyStopping(
-                    monitor="val_loss",
-                    patience=self.n_iter_no_change,
-                    restore_best_weights=True,
+                    monitor="val_loss", patience=self.n_iter_no_change, restore_best_weights=True
                 )
             )
-        averaging = self._start_averaging()
         if averaging is not None:
             callbacks.append(averaging)
+        callbacks.extend(user_callbacks)
         initial_epoch = len(self.history_["loss"])
         hist = self.model_.fit(
             train_seq,
@@ -466,15 +490,52 @@ class SkaquariumEstimator(BaseWrapper):
             epochs=initial_epoch + epochs,
             initial_epoch=initial_epoch,
             callbacks=callbacks,
-            verbose=int(self.verbose),
+            verbose=self._keras_verbose(),
             shuffle=False,  # the sequence shuffles; Keras warns if asked to shuffle a tf.data set
         )
+        self._check_divergence(guard)
+        self._finish_averaging(averaging)
+        self._record_history(hist.history)
+
+    def _validation_split(self, data: FitData, rng):
+        """Training and early-stopping validation rows (validation None without early stopping);
+        stratified by ``data.stratify`` where every class has two samples."""
+        n = data.n_samples
+        if not self.early_stopping:
+            return np.arange(n), None
+        n_val = int(math.ceil(self.validation_fraction * n))
+        if n_val < 1 or n - n_val < 1:
+            raise ValueError(
+                f"early_stopping needs at least 2 samples to split with validation_fraction="
+                f"{self.validation_fraction}; got n_samples={n}."
+            )
+        stratify = data.stratify
+        if stratify is not None and np.unique(stratify, return_counts=True)[1].min() < 2:
+            stratify = None
+        return train_test_split(
+            np.arange(n),
+            test_size=n_val,
+            random_state=rng.randint(np.iinfo(np.int32).max),
+            stratify=stratify,
+        )
+
+    def _keras_verbose(self):
+        """Keras' progress bar on a terminal; one line per epoch where output is not one (a log
+        file, CI), as Keras' ``verbose="auto"`` does, so logs do not fill with bar redraws."""
+        verbose = int(self.verbose)
+        if verbose == 1 and not (hasattr(sys.stdout, "isatty") and sys.stdout.isatty()):
+            return 2
+        return verbose
+
+    def _check_divergence(self, guard):
         if guard.diverged_at is not None:
             raise FloatingPointError(
                 f"Training of {type(self).__name__} diverged: the loss became non-finite in "
                 f"epoch {guard.diverged_at}. Lower learning_rate (got {self.learning_rate}) or "
                 "scale the inputs. The estimator was left as it was before this fit."
             )
+
+    def _finish_averaging(self, averaging):
         if averaging is not None and averaging.count:
             # The model predicts with the average; the last weights are kept to train on from.
             self._averaging = {
@@ -483,8 +544,10 @@ class SkaquariumEstimator(BaseWrapper):
                 "last": self.model_.get_weights(),
             }
             self.model_.set_weights(averaging.mean)
+
+    def _record_history(self, new):
         history = {k: list(v) for k, v in self.history_.items()}  # new object: restorable
-        for key, values in hist.history.items():
+        for key, values in new.items():
             history.setdefault(key, []).extend(float(v) for v in values)
         self.history_ = history
         self.loss_curve_ = list(self.history_["loss"])

@@ -230,8 +230,12 @@ def _encode_estimator(est, arrays, top=False):
     cls = type(est).__name__
     if _REGISTRY.get(cls) is not type(est):
         raise TypeError(f"save() can only store the package's estimators, not {cls}.")
+    # Training-time objects (the user's Keras callbacks) are stored as None: they shape a fit,
+    # not the fitted model, and may hold anything.
+    unsaved = set(getattr(est, "_unsaved_parameters", ()))
     params = {
-        k: _encode(v, arrays, f"parameter {k!r}") for k, v in est.get_params(deep=False).items()
+        k: _encode(None if k in unsaved else v, arrays, f"parameter {k!r}")
+        for k, v in est.get_params(deep=False).items()
     }
     skip = set(getattr(est, "_unsaved_attributes", ()))
     if top:

@@ -449,6 +449,11 @@ class DualMFRegressor(RegressorMixin, SkaquariumEstimator):
         Seed of initialisation, shuffling and dropout; an int gives reproducible fits on CPU.
     verbose : int or bool, default=0
         Keras progress bar per epoch when 1.
+    callbacks : list of keras.callbacks.Callback, default=None
+        Keras callbacks to train with (e.g. ``TensorBoard``, ``LearningRateScheduler``,
+        ``ModelCheckpoint``), run after the built-in ones (divergence guard, early stopping,
+        weight averaging). Each fit trains with its own deep copies, so one list serves every
+        fit of a grid search. Not stored by ``save`` (a loaded estimator has ``callbacks=None``).
 
     Attributes
     ----------
@@ -462,6 +467,9 @@ class DualMFRegressor(RegressorMixin, SkaquariumEstimator):
         Mean training rating.
     rating_range_ : tuple of float
         (min, max) of the training ratings; predictions are clipped to it.
+    row_layers_, col_layers_ : tuple of (int, str)
+        The towers' hidden layers as built: ``row_layers``/``col_layers`` resolved to
+        (units, activation) pairs.
     row_embeddings_, col_embeddings_ : ndarray of shape (n_ids, n_components)
         The towers' latent vectors of every known id.
     row_bias_, col_bias_ : ndarray of shape (n_ids,)
@@ -556,6 +564,7 @@ class DualMFRegressor(RegressorMixin, SkaquariumEstimator):
         warm_start=False,
         random_state=None,
         verbose=0,
+        callbacks=None,
     ):
         self.n_components = n_components
         self.row_layers = row_layers
@@ -577,6 +586,7 @@ class DualMFRegressor(RegressorMixin, SkaquariumEstimator):
         self.warm_start = warm_start
         self.random_state = random_state
         self.verbose = verbose
+        self.callbacks = callbacks
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -609,11 +619,15 @@ class DualMFRegressor(RegressorMixin, SkaquariumEstimator):
         self : DualMFRegressor
             The fitted estimator.
         """
-        self._pending_features = (row_features, col_features)
-        try:
-            return super().fit(X, y, sample_weight)
-        finally:
-            self.__dict__.pop("_pending_features", None)
+        return self._fit(
+            X,
+            y,
+            sample_weight,
+            epochs=self.epochs,
+            warm=self.warm_start,
+            row_features=row_features,
+            col_features=col_features,
+        )
 
     def partial_fit(self, X, y, sample_weight=None):
         """Train one more epoch on ratings of known ids (the first call fits from scratch).
@@ -660,7 +674,7 @@ class DualMFRegressor(RegressorMixin, SkaquariumEstimator):
             )
         return rows, cols, y
 
-    def _prepare_fit(self, X, y, sample_weight, *, reset):
+    def _prepare_fit(self, X, y, sample_weight, *, reset, row_features=None, col_features=None):
         if y is None:
             raise ValueError(
                 "DualMFRegressor requires y to be passed, but the target y is None: fit needs "
@@ -675,9 +689,8 @@ class DualMFRegressor(RegressorMixin, SkaquariumEstimator):
                 raise ValueError(
                     f"sample_weight must have shape {y.shape}; got {sample_weight.shape}."
                 )
-        row_features, col_features = getattr(self, "_pending_features", (None, None))
         if reset:
-            self._row_layers, self._col_layers = row_layers, col_layers
+            self.row_layers_, self.col_layers_ = row_layers, col_layers
             self.row_ids_, row_index = np.unique(rows, return_inverse=True)
             self.col_ids_, col_index = np.unique(cols, return_inverse=True)
             self.global_mean_ = float(np.mean(y))
@@ -834,14 +847,14 @@ class DualMFRegressor(RegressorMixin, SkaquariumEstimator):
     def _history_enabled(self, side):
         return bool(self.row_history if side == "row" else self.col_history)
 
-    def _build_model(self):
+    def _build_model(self, data):
         n_rows, n_cols = len(self.row_ids_), len(self.col_ids_)
         return build_dual_mf_graph(
             n_rows,
             n_cols,
             n_components=self.n_components,
-            row_layers=self._row_layers,
-            col_layers=self._col_layers,
+            row_layers=self.row_layers_,
+            col_layers=self.col_layers_,
             row_feature_dim=0 if self.row_features_ is None else self.row_features_.shape[1],
             col_feature_dim=0 if self.col_features_ is None else self.col_features_.shape[1],
             row_history_dim=2 * n_cols if self.row_history else 0,
@@ -935,6 +948,9 @@ class DualMFRegressor(RegressorMixin, SkaquariumEstimator):
     _unsaved_attributes = ("row_embeddings_", "col_embeddings_", "row_bias_", "col_bias_")
 
     def _after_load(self):
+        if not hasattr(self, "row_layers_"):  # a file saved before these were fitted attributes
+            self.row_layers_ = _parse_layers(self.row_layers, "row_layers")
+            self.col_layers_ = _parse_layers(self.col_layers, "col_layers")
         self._after_fit()
 
     # -- prediction --------------------------------------------------------------------------

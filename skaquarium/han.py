@@ -495,6 +495,11 @@ class HANClassifier(ClassifierMixin, SkaquariumEstimator):
         Seed of initialisation, shuffling and dropout.
     verbose : int or bool, default=0
         Keras progress bar per epoch.
+    callbacks : list of keras.callbacks.Callback, default=None
+        Keras callbacks to train with (e.g. ``TensorBoard``, ``LearningRateScheduler``,
+        ``ModelCheckpoint``), run after the built-in ones (divergence guard, early stopping,
+        weight averaging). Each fit trains with its own deep copies, so one list serves every
+        fit of a grid search. Not stored by ``save`` (a loaded estimator has ``callbacks=None``).
 
     Attributes
     ----------
@@ -610,6 +615,7 @@ class HANClassifier(ClassifierMixin, SkaquariumEstimator):
         warm_start=False,
         random_state=None,
         verbose=0,
+        callbacks=None,
     ):
         self.max_sentences = max_sentences
         self.max_words = max_words
@@ -642,6 +648,7 @@ class HANClassifier(ClassifierMixin, SkaquariumEstimator):
         self.warm_start = warm_start
         self.random_state = random_state
         self.verbose = verbose
+        self.callbacks = callbacks
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -736,15 +743,22 @@ class HANClassifier(ClassifierMixin, SkaquariumEstimator):
             return max(needed, rows, 2)
         return int(size)
 
-    def _embedding_matrix(self):
-        """The initial embedding matrix from ``embeddings``, or None."""
+    def _embedding_matrix(self, X, ids):
+        """The initial embedding matrix from ``embeddings`` (trained on ``X`` for "ppmi"), or
+        None."""
         emb = self.embeddings
         self.embedding_coverage_ = None
         if emb is None:
             return None
         rng = np.random.RandomState(self._seed())
         if isinstance(emb, str):
-            vectors = self.__dict__.pop("_ppmi_vectors")
+            vectors = ppmi_svd(
+                self._ppmi_sequences(X, ids),
+                self.vocabulary_size_,
+                dim=self.embedding_dim,
+                window=5,
+                random_state=self._seed(),
+            )
             found = {i: v for i, v in enumerate(vectors) if i > OOV_ID and v.any()}
             return self._fill_matrix(found, vectors.shape[1], rng)
         is_mapping = hasattr(emb, "__getitem__") and (
@@ -880,21 +894,13 @@ class HANClassifier(ClassifierMixin, SkaquariumEstimator):
         codes = np.searchsorted(self.classes_, y).astype(np.int32)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, ids, dtype=np.float32)
-        if reset and isinstance(self.embeddings, str):
-            # Word vectors from the training text, consumed by _embedding_matrix at build time.
-            self._ppmi_vectors = ppmi_svd(
-                self._ppmi_sequences(X, ids),
-                self.vocabulary_size_,
-                dim=self.embedding_dim,
-                window=5,
-                random_state=self._seed(),
-            )
+        graph = {"embedding_matrix": self._embedding_matrix(X, ids)} if reset else {}
         lengths = self._lengths(ids) if self.bucket_by_length else None
         # One-hot targets: the loss smooths them (label_smoothing).
         targets = np.eye(len(self.classes_), dtype=np.float32)[codes]
-        return FitData(ids, targets, sample_weight, stratify=codes, lengths=lengths)
+        return FitData(ids, targets, sample_weight, stratify=codes, lengths=lengths, graph=graph)
 
-    def _build_model(self):
+    def _build_model(self, data):
         return build_han_graph(
             vocabulary_size=self.vocabulary_size_,
             n_classes=len(self.classes_),
@@ -903,7 +909,7 @@ class HANClassifier(ClassifierMixin, SkaquariumEstimator):
             sentence_units=self.sentence_units,
             attention_dim=self.attention_dim,
             dropout=self.dropout,
-            embedding_matrix=self._embedding_matrix(),
+            embedding_matrix=data.graph["embedding_matrix"],
             trainable_embeddings=self.trainable_embeddings,
             skip_connections=self.skip_connections,
             max_ngram=int(self.ngram_range[1]),

@@ -514,6 +514,11 @@ class SoftmaxAutoEncoderTransformer(
         Seeds initialisation, shuffling and dropout; an integer gives the same codes on CPU.
     verbose : int or bool, default=0
         Keras' progress output (0 silent, 1 progress bar, 2 one line per epoch).
+    callbacks : list of keras.callbacks.Callback, default=None
+        Keras callbacks to train with (e.g. ``TensorBoard``, ``LearningRateScheduler``,
+        ``ModelCheckpoint``), run after the built-in ones (divergence guard, early stopping,
+        weight averaging). Each fit trains with its own deep copies, so one list serves every
+        fit of a grid search. Not stored by ``save`` (a loaded estimator has ``callbacks=None``).
 
     Attributes
     ----------
@@ -630,6 +635,7 @@ class SoftmaxAutoEncoderTransformer(
         warm_start=False,
         random_state=None,
         verbose=0,
+        callbacks=None,
     ):
         self.n_components = n_components
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -653,6 +659,7 @@ class SoftmaxAutoEncoderTransformer(
         self.warm_start = warm_start
         self.random_state = random_state
         self.verbose = verbose
+        self.callbacks = callbacks
 
     # -- input ---------------------------------------------------------------------------------
 
@@ -716,6 +723,7 @@ class SoftmaxAutoEncoderTransformer(
     def _prepare_fit(self, X, y, sample_weight, *, reset):
         self._hidden_sizes()
         X = self._validate_counts(X, reset=reset)
+        graph = {}
         if sample_weight is not None:
             sample_weight = _check_sample_weight(
                 sample_weight, X, dtype=np.float32, ensure_non_negative=True
@@ -725,10 +733,10 @@ class SoftmaxAutoEncoderTransformer(
             self.idf_ = (np.log((1.0 + X.shape[0]) / (1.0 + df)) + 1.0).astype(np.float32)
             # The output bias starts at the (smoothed) log word frequencies of the training data.
             freq = np.asarray(X.sum(axis=0), dtype=np.float64).ravel() + 1.0
-            self._output_bias = np.log(freq / freq.sum()).astype(np.float32)
-        return FitData(X, X, sample_weight)
+            graph["output_bias"] = np.log(freq / freq.sum()).astype(np.float32)
+        return FitData(X, X, sample_weight, graph=graph)
 
-    def _build_model(self):
+    def _build_model(self, data):
         return build_softmax_autoencoder(
             self.n_features_in_,
             self.n_components,
@@ -739,7 +747,7 @@ class SoftmaxAutoEncoderTransformer(
             code_activation=self.activation,
             alpha=self.alpha,
             tied_weights=self.tied_weights,
-            output_bias=self._output_bias,
+            output_bias=data.graph["output_bias"],
         )
 
     def _get_loss(self):
@@ -778,7 +786,6 @@ class SoftmaxAutoEncoderTransformer(
 
     def _after_fit(self):
         self._n_features_out = self.n_components
-        self.__dict__.pop("_output_bias", None)
         self._build_submodels()
 
     def _build_submodels(self):

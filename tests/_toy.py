@@ -36,6 +36,7 @@ class _ToyBase(SkaquariumEstimator):
         warm_start=False,
         random_state=None,
         verbose=0,
+        callbacks=None,
     ):
         self.epochs = epochs
         self.batch_size = batch_size
@@ -48,6 +49,7 @@ class _ToyBase(SkaquariumEstimator):
         self.warm_start = warm_start
         self.random_state = random_state
         self.verbose = verbose
+        self.callbacks = callbacks
 
     def _validate_X(self, X, reset):
         return validate_data(self, X, reset=reset, accept_sparse="csr", dtype="float32")
@@ -62,7 +64,7 @@ class SoftmaxRegressionClassifier(ClassifierMixin, _ToyBase):
         codes = np.searchsorted(self.classes_, y)
         return FitData(X, codes.astype("int32"), sample_weight, stratify=codes)
 
-    def _build_model(self):
+    def _build_model(self, data):
         return build_dense_graph(self.n_features_in_, len(self.classes_), "softmax")
 
     def _get_loss(self):
@@ -84,7 +86,7 @@ class LinearRegressor(RegressorMixin, _ToyBase):
         )
         return FitData(X, y.astype("float32"), sample_weight)
 
-    def _build_model(self):
+    def _build_model(self, data):
         return build_dense_graph(self.n_features_in_, 1)
 
     def _get_loss(self):
@@ -100,7 +102,7 @@ class LinearAutoencoderTransformer(TransformerMixin, _ToyBase):
         X = self._validate_X(X, reset)
         return FitData(X, X, sample_weight)
 
-    def _build_model(self):
+    def _build_model(self, data):
         inputs = keras.Input((self.n_features_in_,))
         code = keras.layers.Dense(2, name="code")(inputs)
         return keras.Model(inputs, keras.layers.Dense(self.n_features_in_)(code))

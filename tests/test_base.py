@@ -79,6 +79,7 @@ def test_get_params_are_the_constructor_arguments():
         "warm_start",
         "random_state",
         "verbose",
+        "callbacks",
     }
     assert clone(est).get_params() == est.get_params()
     with pytest.raises(ValueError, match="Invalid parameter 'nope'"):
@@ -157,6 +158,58 @@ def test_verbose_shows_keras_progress(data, capsys):
     assert "Epoch 1/2" in out and "Epoch 2/2" in out and "loss" in out
     SoftmaxRegressionClassifier(epochs=2, verbose=0, random_state=0).fit(X, y)
     assert capsys.readouterr().out == ""
+
+
+def test_progress_bar_is_one_line_per_epoch_when_output_is_not_a_terminal(data, capsys):
+    X, y = data
+    # capsys' stdout is not a terminal, as a log file or CI is not: no bar redraws ("\r",
+    # "━"), one line per epoch.
+    SoftmaxRegressionClassifier(epochs=3, batch_size=8, verbose=1, random_state=0).fit(X, y)
+    out = capsys.readouterr().out
+    assert "\r" not in out and "━" not in out
+    assert sum("loss" in line for line in out.splitlines()) == 3
+
+
+class _Recorder(keras.callbacks.Callback):
+    """Records the epochs it saw, on the instance that Keras calls."""
+
+    def __init__(self):
+        super().__init__()
+        self.epochs = []
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.epochs.append(epoch)
+        self.model.stop_training = len(self.epochs) >= 2
+
+
+def test_user_callbacks_run_on_a_copy_per_fit(data):
+    X, y = data
+    recorder = _Recorder()
+    est = SoftmaxRegressionClassifier(epochs=5, callbacks=[recorder], random_state=0).fit(X, y)
+    assert est.n_iter_ == 2  # the callback ran and stopped training
+    assert recorder.epochs == [] and recorder.model is None  # ... on a copy of its own
+    est.fit(X, y)
+    assert est.n_iter_ == 2  # a fresh copy again: the state of the last fit did not carry over
+    clone(est).fit(X, y)
+    # A schedule changes what is learned: learning rate 0 from the first epoch on.
+    frozen = keras.callbacks.LearningRateScheduler(lambda epoch, lr: 0.0)
+    still = SoftmaxRegressionClassifier(epochs=2, callbacks=[frozen], random_state=0).fit(X, y)
+    initial = SoftmaxRegressionClassifier(epochs=1, learning_rate=1e-30, random_state=0).fit(X, y)
+    _assert_weights_equal(still.model_.get_weights(), initial.model_.get_weights())
+
+
+def test_callbacks_must_be_keras_callbacks(data):
+    X, y = data
+    with pytest.raises(TypeError, match="entry 0 is a builtin"):
+        SoftmaxRegressionClassifier(callbacks=[print]).fit(X, y)
+    with pytest.raises(InvalidParameterError, match="callbacks"):
+        SoftmaxRegressionClassifier(callbacks=_Recorder()).fit(X, y)
+
+
+def test_save_stores_callbacks_as_none(data, tmp_path):
+    X, y = data
+    est = SoftmaxRegressionClassifier(epochs=1, callbacks=[_Recorder()], random_state=0).fit(X, y)
+    assert load(est.save(tmp_path / "m.skaq")).callbacks is None
 
 
 def test_early_stopping_stops_and_keeps_best_weights():

@@ -206,6 +206,22 @@ def test_same_seed_same_outputs_in_one_process(name, fitted):
     np.testing.assert_array_equal(output(again, X), output(est, X))
 
 
+def test_fit_leaves_no_training_time_state(fitted):
+    # Fit passes what the graph needs in FitData.graph, never on the estimator: no hook hands
+    # state to another through private attributes that outlive the fit.
+    for name in NAMES:
+        est = fitted[name][0]
+        private = {k for k in vars(est) if k.startswith("_") and not k.startswith("__")}
+        leftovers = private & {
+            "_pending_features",
+            "_row_layers",
+            "_col_layers",
+            "_output_bias",
+            "_ppmi_vectors",
+        }
+        assert not leftovers, (name, leftovers)
+
+
 def test_same_seed_same_outputs_across_processes(fitted, tmp_path):
     script = textwrap.dedent(
         f"""

@@ -394,6 +394,17 @@ def test_pickle_and_save_load_round_trip(fitted_features, data, tmp_path):
     np.testing.assert_array_equal(loaded.recommend([600, 0], k=3)[0], items)
 
 
+def test_layer_specifications_are_resolved_into_fitted_attributes(data):
+    X, y, _, _ = data
+    model = DualMFRegressor(**dict(SMALL, epochs=1), row_layers=[8, (4, "tanh")]).fit(X, y)
+    assert model.row_layers_ == ((8, "relu"), (4, "tanh")) and model.col_layers_ == ()
+    assert model.row_layers == [8, (4, "tanh")]  # the parameter is left as given
+    encoder = model.model_.get_layer("row_encoder")
+    assert encoder.get_layer("row_id_vector").output.shape[-1] == 8  # first layer: the id width
+    assert encoder.get_layer("row_hidden_1").units == 4
+    assert encoder.get_layer("row_hidden_1").activation.__name__ == "tanh"
+
+
 def test_graph_builder_shapes():
     model = build_dual_mf_graph(
         5,
