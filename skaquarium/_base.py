@@ -33,9 +33,11 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import inspect
 import math
 import os
 import sys
+import textwrap
 from dataclasses import dataclass, field
 from numbers import Integral, Real
 from typing import Any
@@ -188,6 +190,137 @@ class _WeightAveraging(keras.callbacks.Callback):
         self.count += 1
 
 
+@dataclass(frozen=True)
+class TrainingParameter:
+    """A training parameter that every estimator takes: declared once, with its constraints and
+    its docstring entry (rendered into each estimator's docstring with the estimator's own
+    default and its name for a sample, e.g. "ratings" or "documents")."""
+
+    name: str
+    constraints: list
+    type: str
+    doc: str
+
+
+#: The shared training parameters, in signature order. Each estimator's ``__init__`` takes them
+#: all (after its own), its ``_parameter_constraints`` holds them through the base's, and its
+#: docstring's Parameters section ends with the placeholder line ``{training_parameters}``.
+TRAINING_PARAMETERS = (
+    TrainingParameter(
+        "epochs",
+        [Interval(Integral, 1, None, closed="left")],
+        "int",
+        "Passes over the training {samples} (the most, with ``early_stopping``).",
+    ),
+    TrainingParameter(
+        "batch_size",
+        [Interval(Integral, 1, None, closed="left")],
+        "int",
+        "Training {samples} per gradient step. Prediction runs in batches at least this large, "
+        "sized to the width of the model's inputs and outputs.",
+    ),
+    TrainingParameter(
+        "learning_rate",
+        [Interval(Real, 0, None, closed="neither")],
+        "float",
+        "Step size of the optimizer.",
+    ),
+    TrainingParameter(
+        "optimizer",
+        [StrOptions(set(_OPTIMIZERS))],
+        "{" + ", ".join(f'"{name}"' for name in _OPTIMIZERS) + "}",
+        "The Keras optimizer.",
+    ),
+    TrainingParameter(
+        "early_stopping",
+        ["boolean"],
+        "bool",
+        "Hold out ``validation_fraction`` of the training {samples} (stratified by class for a "
+        "classifier) and stop when their loss has not improved for ``n_iter_no_change`` epochs, "
+        "restoring the best weights. The held-out {samples} are not trained on.",
+    ),
+    TrainingParameter(
+        "validation_fraction",
+        [Interval(Real, 0, 1, closed="neither")],
+        "float",
+        "Share of the training {samples} held out for early stopping.",
+    ),
+    TrainingParameter(
+        "n_iter_no_change",
+        [Interval(Integral, 1, None, closed="left")],
+        "int",
+        "Patience of early stopping, in epochs.",
+    ),
+    TrainingParameter(
+        "average_from_epoch",
+        [Interval(Integral, 1, None, closed="left"), None],
+        "int or None",
+        "Stochastic weight averaging (Izmailov et al., 2018): the fitted weights are the mean of "
+        "the weights at the end of every epoch from this one on (counted from 1, across "
+        "``partial_fit`` calls and warm starts); training goes on from the last weights. An "
+        "average of several epochs often generalizes better than the last epoch and makes the "
+        "number of epochs less critical. A model read by :func:`~skaquarium.load` goes on from "
+        "the average. None: the last epoch's weights.",
+    ),
+    TrainingParameter(
+        "warm_start",
+        ["boolean"],
+        "bool",
+        "Continue training the fitted model at the next ``fit`` instead of starting over.",
+    ),
+    TrainingParameter(
+        "random_state",
+        ["random_state"],
+        "int, RandomState instance or None",
+        "Seed of initialisation, shuffling and dropout; an int gives the same fitted model on "
+        "the same data, on CPU.",
+    ),
+    TrainingParameter(
+        "verbose",
+        [Interval(Integral, 0, 2, closed="both"), "boolean"],
+        "int or bool",
+        "0: silent. 1: Keras' progress bar per epoch (one line per epoch when output is not a "
+        "terminal, e.g. a log file). 2: one line per epoch.",
+    ),
+    TrainingParameter(
+        "callbacks",
+        [list, None],
+        "list of keras.callbacks.Callback or None",
+        "Keras callbacks to train with (e.g. ``TensorBoard``, ``LearningRateScheduler``, "
+        "``ModelCheckpoint``), run after the built-in ones (divergence guard, early stopping, "
+        "weight averaging). Each fit trains with its own deep copies, so one list serves every "
+        "fit of a grid search. Not stored by ``save`` (a loaded estimator has "
+        "``callbacks=None``).",
+    ),
+)
+
+_PLACEHOLDER = "{training_parameters}"
+
+
+def _format_default(value):
+    return f'"{value}"' if isinstance(value, str) else repr(value)
+
+
+def _training_parameters_doc(cls, indent):
+    """The docstring entries of the training parameters, with ``cls``'s defaults."""
+    signature = inspect.signature(cls.__init__).parameters
+    lines = []
+    for param in TRAINING_PARAMETERS:
+        default = _format_default(signature[param.name].default)
+        lines.append(f"{indent}{param.name} : {param.type}, default={default}")
+        text = param.doc.replace("{samples}", cls._samples)
+        lines.extend(
+            textwrap.wrap(
+                text,
+                100,
+                initial_indent=indent + "    ",
+                subsequent_indent=indent + "    ",
+                break_on_hyphens=False,
+            )
+        )
+    return "\n".join(lines)
+
+
 class SkaquariumEstimator(BaseWrapper):
     """Base class of the package's estimators (not for direct use).
 
@@ -196,20 +329,9 @@ class SkaquariumEstimator(BaseWrapper):
     ``_prepare_fit``, ``_build_model``, ``_get_loss`` (and optionally ``_after_fit``).
     """
 
-    _parameter_constraints: dict = {
-        "epochs": [Interval(Integral, 1, None, closed="left")],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
-        "learning_rate": [Interval(Real, 0, None, closed="neither")],
-        "optimizer": [StrOptions(set(_OPTIMIZERS))],
-        "early_stopping": ["boolean"],
-        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
-        "average_from_epoch": [Interval(Integral, 1, None, closed="left"), None],
-        "warm_start": ["boolean"],
-        "random_state": ["random_state"],
-        "verbose": [Interval(Integral, 0, 2, closed="both"), "boolean"],
-        "callbacks": [list, None],
-    }
+    _parameter_constraints: dict = {p.name: p.constraints for p in TRAINING_PARAMETERS}
+    #: What the estimator's docstring calls a training sample ("ratings", "documents").
+    _samples = "samples"
 
     # scikeras routes ``fit__x``-style parameters; the package's estimators declare every
     # parameter explicitly instead, as scikit-learn does.
@@ -223,6 +345,13 @@ class SkaquariumEstimator(BaseWrapper):
     _unsaved_parameters: tuple = ("callbacks",)
 
     # scikeras entry points that do not apply: hidden so ``hasattr`` tells the truth.
+    # scikeras members that the package does not use (its own encoders, scorer and epoch
+    # counter): hidden too, so they are not mistaken for part of the estimators' API.
+    current_epoch = _hidden_method("current_epoch")
+    feature_encoder = _hidden_method("feature_encoder")
+    initialized_ = _hidden_method("initialized_")
+    scorer = _hidden_method("scorer")
+    target_encoder = _hidden_method("target_encoder")
     initialize = _hidden_method("initialize")
     predict = _hidden_method("predict")
     score = _hidden_method("score")
@@ -231,6 +360,11 @@ class SkaquariumEstimator(BaseWrapper):
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         _persistence.register_saveable(cls)
+        doc = cls.__doc__ or ""
+        if _PLACEHOLDER in doc:
+            line = next(line for line in doc.splitlines() if _PLACEHOLDER in line)
+            indent = line[: len(line) - len(line.lstrip())]
+            cls.__doc__ = doc.replace(line, _training_parameters_doc(cls, indent))
 
     # -- scikit-learn protocol ---------------------------------------------------------------
 

@@ -416,44 +416,7 @@ class DualMFRegressor(RegressorMixin, SkaquariumEstimator):
         Probability that a training rating's row or column id embedding and id bias are
         hidden, so that the towers learn to encode an id from its side features and history
         alone, as they must for ids that :meth:`fold_in` adds or that ``fit`` never saw.
-    epochs : int, default=5
-        Number of passes over the ratings (the maximum with ``early_stopping``). Five passes at
-        the default learning rate and batch size suit MovieLens-sized data (100,000 ratings);
-        more passes overfit there. On other data, tune it (e.g. with ``GridSearchCV``) or let
-        ``early_stopping`` choose it.
-    batch_size : int, default=1024
-        Ratings per gradient step.
-    learning_rate : float, default=2e-3
-        Step size of the optimizer.
-    optimizer : {"adam", "adamw", "rmsprop", "sgd", "adagrad"}, default="adam"
-        Keras optimizer.
-    early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the ratings and stop when their loss has not improved
-        for ``n_iter_no_change`` epochs, restoring the best weights. Off by default: the held-out
-        ratings are then missing from training, which costs accuracy (about 0.005 RMSE on
-        MovieLens 100K) compared with a fixed, tuned number of ``epochs`` on all ratings.
-    validation_fraction : float, default=0.1
-        Share of ratings held out for early stopping.
-    n_iter_no_change : int, default=2
-        Patience of early stopping, in epochs.
-    average_from_epoch : int or None, default=None
-        Stochastic weight averaging (Izmailov et al., 2018): the fitted weights are the mean of
-        the weights at the end of every epoch from this one on (counted from 1, across
-        ``partial_fit`` calls and warm starts); training goes on from the last weights. An
-        average of several epochs often generalizes better than the last epoch and makes the
-        number of epochs less critical. A model read by :func:`~skaquarium.load` goes on from
-        the average. None: the last epoch's weights.
-    warm_start : bool, default=False
-        Continue training the current model on the next ``fit`` (the ids must be known).
-    random_state : int, RandomState instance or None, default=None
-        Seed of initialisation, shuffling and dropout; an int gives reproducible fits on CPU.
-    verbose : int or bool, default=0
-        Keras progress bar per epoch when 1.
-    callbacks : list of keras.callbacks.Callback, default=None
-        Keras callbacks to train with (e.g. ``TensorBoard``, ``LearningRateScheduler``,
-        ``ModelCheckpoint``), run after the built-in ones (divergence guard, early stopping,
-        weight averaging). Each fit trains with its own deep copies, so one list serves every
-        fit of a grid search. Not stored by ``save`` (a loaded estimator has ``callbacks=None``).
+    {training_parameters}
 
     Attributes
     ----------
@@ -503,6 +466,13 @@ class DualMFRegressor(RegressorMixin, SkaquariumEstimator):
     the number of feature rows differs from the number of ratings, which scikit-learn would
     otherwise split like the samples).
 
+    How long to train: five passes (``epochs=5``) at the default learning rate and batch size
+    suit MovieLens-sized data (100,000 ratings); more passes overfit there. On other data, tune
+    ``epochs`` (e.g. with ``GridSearchCV``) or let ``early_stopping`` choose it. Early stopping
+    is off by default because the held-out ratings are then missing from training, which cost
+    about 0.005 RMSE on MovieLens 100K compared with a fixed, tuned number of epochs on all
+    ratings.
+
     References
     ----------
     Y. Xiong, D. Lin, H. Niu, J. Cheng and Z. Li. Collaborative Deep Embedding via Dual Networks.
@@ -527,6 +497,7 @@ class DualMFRegressor(RegressorMixin, SkaquariumEstimator):
     ((2, 3), (2, 3))
     """
 
+    _samples = "ratings"
     _parameter_constraints: dict = {
         **SkaquariumEstimator._parameter_constraints,
         "n_components": [Interval(Integral, 1, None, closed="left")],

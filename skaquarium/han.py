@@ -467,39 +467,7 @@ class HANClassifier(ClassifierMixin, SkaquariumEstimator):
         Batch documents of similar length together and cut each batch to its own longest
         document and sentence, so no compute is spent on padding. False: random batches padded
         to the full ``(max_sentences_, max_words_)`` shape.
-    epochs : int, default=10
-        Passes over the training data.
-    batch_size : int, default=64
-        Documents per batch.
-    learning_rate : float, default=0.002
-        Step size of the optimizer.
-    optimizer : {"adam", "adamw", "rmsprop", "sgd", "adagrad"}, default="adam"
-        The Keras optimizer.
-    early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the data (stratified) and stop when its loss has not
-        improved for ``n_iter_no_change`` epochs, keeping the best weights.
-    validation_fraction : float, default=0.1
-        Held-out fraction for early stopping.
-    n_iter_no_change : int, default=2
-        Patience of early stopping, in epochs.
-    average_from_epoch : int or None, default=None
-        Stochastic weight averaging (Izmailov et al., 2018): the fitted weights are the mean of
-        the weights at the end of every epoch from this one on (counted from 1, across
-        ``partial_fit`` calls and warm starts); training goes on from the last weights. An
-        average of several epochs often generalizes better than the last epoch and makes the
-        number of epochs less critical. A model read by :func:`~skaquarium.load` goes on from
-        the average. None: the last epoch's weights.
-    warm_start : bool, default=False
-        Continue training the existing model at the next ``fit``.
-    random_state : int, RandomState instance or None, default=None
-        Seed of initialisation, shuffling and dropout.
-    verbose : int or bool, default=0
-        Keras progress bar per epoch.
-    callbacks : list of keras.callbacks.Callback, default=None
-        Keras callbacks to train with (e.g. ``TensorBoard``, ``LearningRateScheduler``,
-        ``ModelCheckpoint``), run after the built-in ones (divergence guard, early stopping,
-        weight averaging). Each fit trains with its own deep copies, so one list serves every
-        fit of a grid search. Not stored by ``save`` (a loaded estimator has ``callbacks=None``).
+    {training_parameters}
 
     Attributes
     ----------
@@ -557,6 +525,7 @@ class HANClassifier(ClassifierMixin, SkaquariumEstimator):
 
     _accepts_string = True
 
+    _samples = "documents"
     _parameter_constraints: dict = {
         **SkaquariumEstimator._parameter_constraints,
         "max_sentences": [Interval(Integral, 1, None, closed="left"), None],

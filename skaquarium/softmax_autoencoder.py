@@ -486,39 +486,7 @@ class SoftmaxAutoEncoderTransformer(
         ``"kl_divergence"`` is :class:`SoftmaxKLDivergence` (computed through the softmax's
         logits, memory-lean); any other Keras loss name compares the word distribution with the
         softmax output, e.g. ``"categorical_crossentropy"`` (the same gradients) or ``"mse"``.
-    epochs : int, default=20
-        Passes over the training documents.
-    batch_size : int, default=256
-        Documents per gradient step.
-    learning_rate : float, default=2e-3
-        Step size of the optimizer.
-    optimizer : {"adam", "adamw", "rmsprop", "sgd", "adagrad"}, default="adam"
-        Keras optimizer.
-    early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the documents and stop when their loss has not
-        improved for ``n_iter_no_change`` epochs (the best weights are kept).
-    validation_fraction : float, default=0.1
-        Held-out fraction for early stopping.
-    n_iter_no_change : int, default=3
-        Patience of early stopping, in epochs.
-    average_from_epoch : int or None, default=None
-        Stochastic weight averaging (Izmailov et al., 2018): the fitted weights are the mean of
-        the weights at the end of every epoch from this one on (counted from 1, across
-        ``partial_fit`` calls and warm starts); training goes on from the last weights. An
-        average of several epochs often generalizes better than the last epoch and makes the
-        number of epochs less critical. A model read by :func:`~skaquarium.load` goes on from
-        the average. None: the last epoch's weights.
-    warm_start : bool, default=False
-        Continue from the fitted model on the next ``fit`` instead of starting over.
-    random_state : int, RandomState instance or None, default=None
-        Seeds initialisation, shuffling and dropout; an integer gives the same codes on CPU.
-    verbose : int or bool, default=0
-        Keras' progress output (0 silent, 1 progress bar, 2 one line per epoch).
-    callbacks : list of keras.callbacks.Callback, default=None
-        Keras callbacks to train with (e.g. ``TensorBoard``, ``LearningRateScheduler``,
-        ``ModelCheckpoint``), run after the built-in ones (divergence guard, early stopping,
-        weight averaging). Each fit trains with its own deep copies, so one list serves every
-        fit of a grid search. Not stored by ``save`` (a loaded estimator has ``callbacks=None``).
+    {training_parameters}
 
     Attributes
     ----------
@@ -595,6 +563,7 @@ class SoftmaxAutoEncoderTransformer(
 
     _accepts_sparse = True
 
+    _samples = "documents"
     _parameter_constraints: dict = {
         **SkaquariumEstimator._parameter_constraints,
         "n_components": [Interval(Integral, 1, None, closed="left")],

@@ -60,3 +60,36 @@ def test_every_expected_failure_has_a_reason():
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_expected_failures_are_listed_per_estimator(name):
     assert name in {type(e).__name__ for e in ESTIMATORS}
+
+
+# -- the shared training parameters, declared once -----------------------------------------------
+
+
+@pytest.mark.parametrize("module", PUBLIC, ids=lambda m: m.__name__)
+def test_training_parameters_are_declared_once_and_reach_every_estimator(module):
+    import inspect
+
+    from skaquarium._base import TRAINING_PARAMETERS, SkaquariumEstimator
+
+    cls = type(module.make_common_estimator())
+    signature = inspect.signature(cls.__init__).parameters
+    doc = cls.__doc__
+    assert "{training_parameters}" not in doc
+    for param in TRAINING_PARAMETERS:
+        assert param.name in signature, (cls.__name__, param.name)
+        default = signature[param.name].default
+        shown = f'"{default}"' if isinstance(default, str) else repr(default)
+        assert f"    {param.name} : {param.type}, default={shown}\n" in doc, param.name
+        assert doc.count(f"\n    {param.name} : ") == 1, param.name  # written out once
+        # The constraints are the shared ones, not a copy that could drift.
+        assert cls._parameter_constraints[param.name] is param.constraints
+        assert SkaquariumEstimator._parameter_constraints[param.name] is param.constraints
+    assert f"training {cls._samples}" in doc
+
+
+def test_unused_scikeras_members_are_not_reachable():
+    for module in PUBLIC:
+        est = module.make_common_estimator()
+        hidden = ("current_epoch", "feature_encoder", "initialized_", "scorer", "target_encoder")
+        for name in hidden:
+            assert not hasattr(est, name), (type(est).__name__, name)
