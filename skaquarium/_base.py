@@ -33,13 +33,11 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import inspect
 import math
 import os
 import sys
-import textwrap
 from dataclasses import dataclass, field
-from numbers import Integral, Real
+from numbers import Integral
 from typing import Any
 
 import keras
@@ -49,12 +47,13 @@ from scikeras.wrappers import BaseWrapper
 from sklearn.base import BaseEstimator
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
 from . import _persistence
 from ._batches import Batches, predict, prediction_batches
+from ._callbacks import DivergenceGuard, WeightAveraging
+from ._parameters import OPTIMIZERS, TRAINING_PARAMETERS, fill_training_parameters
 
 __all__ = ["SkaquariumEstimator", "FitData"]
 
@@ -135,192 +134,6 @@ def _validate_sample_weight(sample_weight, n_samples):
     return sample_weight
 
 
-class _DivergenceGuard(keras.callbacks.Callback):
-    """Stops training at the first non-finite batch loss and remembers where."""
-
-    def __init__(self):
-        super().__init__()
-        self.diverged_at = None
-        self._epoch = 0
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self._epoch = epoch
-
-    def on_train_batch_end(self, batch, logs=None):
-        loss = (logs or {}).get("loss")
-        if loss is not None and not math.isfinite(float(loss)):
-            self.diverged_at = self._epoch + 1
-            self.model.stop_training = True
-
-
-_OPTIMIZERS = {
-    "adam": keras.optimizers.Adam,
-    "adamw": keras.optimizers.AdamW,
-    "rmsprop": keras.optimizers.RMSprop,
-    "sgd": keras.optimizers.SGD,
-    "adagrad": keras.optimizers.Adagrad,
-}
-
-
-class _WeightAveraging(keras.callbacks.Callback):
-    """Running mean of the weights at the end of every epoch from ``start`` on (1-based).
-
-    ``mean`` and ``count`` start from an earlier fit's state, so that ``partial_fit`` and warm
-    starts continue one average.
-    """
-
-    def __init__(self, start, mean=None, count=0):
-        super().__init__()
-        self.start = start
-        self.mean = None if mean is None else [np.array(w, copy=True) for w in mean]
-        self.count = count
-
-    def on_epoch_end(self, epoch, logs=None):
-        if epoch + 1 < self.start:
-            return
-        weights = self.model.get_weights()
-        if self.mean is None:
-            self.mean = [np.array(w, copy=True) for w in weights]
-        else:
-            for m, w in zip(self.mean, weights):
-                if np.issubdtype(m.dtype, np.floating):
-                    m += (w - m) / (self.count + 1)
-                else:  # not a quantity to average (e.g. a counter): the latest value
-                    m[...] = w
-        self.count += 1
-
-
-@dataclass(frozen=True)
-class TrainingParameter:
-    """A training parameter that every estimator takes: declared once, with its constraints and
-    its docstring entry (rendered into each estimator's docstring with the estimator's own
-    default and its name for a sample, e.g. "ratings" or "documents")."""
-
-    name: str
-    constraints: list
-    type: str
-    doc: str
-
-
-#: The shared training parameters, in signature order. Each estimator's ``__init__`` takes them
-#: all (after its own), its ``_parameter_constraints`` holds them through the base's, and its
-#: docstring's Parameters section ends with the placeholder line ``{training_parameters}``.
-TRAINING_PARAMETERS = (
-    TrainingParameter(
-        "epochs",
-        [Interval(Integral, 1, None, closed="left")],
-        "int",
-        "Passes over the training {samples} (the most, with ``early_stopping``).",
-    ),
-    TrainingParameter(
-        "batch_size",
-        [Interval(Integral, 1, None, closed="left")],
-        "int",
-        "Training {samples} per gradient step. Prediction runs in batches at least this large, "
-        "sized to the width of the model's inputs and outputs.",
-    ),
-    TrainingParameter(
-        "learning_rate",
-        [Interval(Real, 0, None, closed="neither")],
-        "float",
-        "Step size of the optimizer.",
-    ),
-    TrainingParameter(
-        "optimizer",
-        [StrOptions(set(_OPTIMIZERS))],
-        "{" + ", ".join(f'"{name}"' for name in _OPTIMIZERS) + "}",
-        "The Keras optimizer.",
-    ),
-    TrainingParameter(
-        "early_stopping",
-        ["boolean"],
-        "bool",
-        "Hold out ``validation_fraction`` of the training {samples} (stratified by class for a "
-        "classifier) and stop when their loss has not improved for ``n_iter_no_change`` epochs, "
-        "restoring the best weights. The held-out {samples} are not trained on.",
-    ),
-    TrainingParameter(
-        "validation_fraction",
-        [Interval(Real, 0, 1, closed="neither")],
-        "float",
-        "Share of the training {samples} held out for early stopping.",
-    ),
-    TrainingParameter(
-        "n_iter_no_change",
-        [Interval(Integral, 1, None, closed="left")],
-        "int",
-        "Patience of early stopping, in epochs.",
-    ),
-    TrainingParameter(
-        "average_from_epoch",
-        [Interval(Integral, 1, None, closed="left"), None],
-        "int or None",
-        "Stochastic weight averaging (Izmailov et al., 2018): the fitted weights are the mean of "
-        "the weights at the end of every epoch from this one on (counted from 1, across "
-        "``partial_fit`` calls and warm starts); training goes on from the last weights. An "
-        "average of several epochs often generalizes better than the last epoch and makes the "
-        "number of epochs less critical. A model read by :func:`~skaquarium.load` goes on from "
-        "the average. None: the last epoch's weights.",
-    ),
-    TrainingParameter(
-        "warm_start",
-        ["boolean"],
-        "bool",
-        "Continue training the fitted model at the next ``fit`` instead of starting over.",
-    ),
-    TrainingParameter(
-        "random_state",
-        ["random_state"],
-        "int, RandomState instance or None",
-        "Seed of initialisation, shuffling and dropout; an int gives the same fitted model on "
-        "the same data, on CPU.",
-    ),
-    TrainingParameter(
-        "verbose",
-        [Interval(Integral, 0, 2, closed="both"), "boolean"],
-        "int or bool",
-        "0: silent. 1: Keras' progress bar per epoch (one line per epoch when output is not a "
-        "terminal, e.g. a log file). 2: one line per epoch.",
-    ),
-    TrainingParameter(
-        "callbacks",
-        [list, None],
-        "list of keras.callbacks.Callback or None",
-        "Keras callbacks to train with (e.g. ``TensorBoard``, ``LearningRateScheduler``, "
-        "``ModelCheckpoint``), run after the built-in ones (divergence guard, early stopping, "
-        "weight averaging). Each fit trains with its own deep copies, so one list serves every "
-        "fit of a grid search. Not stored by ``save`` (a loaded estimator has "
-        "``callbacks=None``).",
-    ),
-)
-
-_PLACEHOLDER = "{training_parameters}"
-
-
-def _format_default(value):
-    return f'"{value}"' if isinstance(value, str) else repr(value)
-
-
-def _training_parameters_doc(cls, indent):
-    """The docstring entries of the training parameters, with ``cls``'s defaults."""
-    signature = inspect.signature(cls.__init__).parameters
-    lines = []
-    for param in TRAINING_PARAMETERS:
-        default = _format_default(signature[param.name].default)
-        lines.append(f"{indent}{param.name} : {param.type}, default={default}")
-        text = param.doc.replace("{samples}", cls._samples)
-        lines.extend(
-            textwrap.wrap(
-                text,
-                100,
-                initial_indent=indent + "    ",
-                subsequent_indent=indent + "    ",
-                break_on_hyphens=False,
-            )
-        )
-    return "\n".join(lines)
-
-
 class SkaquariumEstimator(BaseWrapper):
     """Base class of the package's estimators (not for direct use).
 
@@ -360,11 +173,7 @@ class SkaquariumEstimator(BaseWrapper):
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         _persistence.register_saveable(cls)
-        doc = cls.__doc__ or ""
-        if _PLACEHOLDER in doc:
-            line = next(line for line in doc.splitlines() if _PLACEHOLDER in line)
-            indent = line[: len(line) - len(line.lstrip())]
-            cls.__doc__ = doc.replace(line, _training_parameters_doc(cls, indent))
+        fill_training_parameters(cls)
 
     # -- scikit-learn protocol ---------------------------------------------------------------
 
@@ -509,7 +318,7 @@ class SkaquariumEstimator(BaseWrapper):
             raise
 
     def _make_optimizer(self):
-        return _OPTIMIZERS[self.optimizer](learning_rate=self.learning_rate)
+        return OPTIMIZERS[self.optimizer](learning_rate=self.learning_rate)
 
     def _compile(self, model):
         model.compile(
@@ -605,7 +414,7 @@ class SkaquariumEstimator(BaseWrapper):
         val_seq = None
         if val_index is not None:
             val_seq = self._make_sequence(data, np.sort(val_index), training=False)
-        guard = _DivergenceGuard()
+        guard = DivergenceGuard()
         averaging = self._start_averaging()
         callbacks = [guard]
         if val_seq is not None:
@@ -704,9 +513,9 @@ class SkaquariumEstimator(BaseWrapper):
                 self._averaging = None
             return None
         if state is None:
-            return _WeightAveraging(start)
+            return WeightAveraging(start)
         self.model_.set_weights(state["last"])
-        return _WeightAveraging(start, state["mean"], state["count"])
+        return WeightAveraging(start, state["mean"], state["count"])
 
     def _predict_model(
         self, inputs, *, model=None, transform=None, lengths=None, output_shapes=None

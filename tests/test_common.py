@@ -69,7 +69,8 @@ def test_expected_failures_are_listed_per_estimator(name):
 def test_training_parameters_are_declared_once_and_reach_every_estimator(module):
     import inspect
 
-    from skaquarium._base import TRAINING_PARAMETERS, SkaquariumEstimator
+    from skaquarium._base import SkaquariumEstimator
+    from skaquarium._parameters import TRAINING_PARAMETERS
 
     cls = type(module.make_common_estimator())
     signature = inspect.signature(cls.__init__).parameters
