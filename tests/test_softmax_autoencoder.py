@@ -186,8 +186,23 @@ def test_same_seed_same_codes(data):
 def test_input_scalings(data, scaling):
     X, _ = data
     model = small(epochs=2, input_scaling=scaling).fit(X)
-    assert np.isfinite(model.transform(X)).all()
+    codes = model.transform(X)
+    assert np.isfinite(codes).all()
     assert model.idf_.shape == (X.shape[1],) and (model.idf_ >= 1).all()
+    # What the encoder receives, against each scaling's definition.
+    counts = X.toarray().astype(np.float64)
+    logs = np.log1p(counts)
+    expected = {
+        "none": counts,
+        "l1": counts / counts.sum(axis=1, keepdims=True),
+        "log": logs / np.linalg.norm(logs, axis=1, keepdims=True),
+        "tfidf": (logs * model.idf_) / np.linalg.norm(logs * model.idf_, axis=1, keepdims=True),
+    }[scaling]
+    (scaled,), _ = model._batch_transform(training=False)([X], None, None)
+    np.testing.assert_allclose(scaled.toarray(), expected, rtol=1e-5, atol=1e-7)
+    # ... and the codes follow it: the same seed with another scaling gives other codes.
+    other = "none" if scaling != "none" else "log"
+    assert not np.allclose(small(epochs=2, input_scaling=other).fit(X).transform(X), codes)
 
 
 def test_empty_documents_get_the_code_of_an_all_zero_input(fitted, data):
