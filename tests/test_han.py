@@ -3,7 +3,6 @@
 import copy
 import json
 import os
-import pickle
 import tempfile
 import zipfile
 
@@ -11,6 +10,7 @@ import keras
 import numpy as np
 import pandas as pd
 import pytest
+from _roundtrip import assert_round_trips, assert_same_seed_same_output
 from sklearn.base import clone, is_classifier
 from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import StratifiedKFold, check_cv
@@ -22,7 +22,6 @@ from sklearn.utils.estimator_checks import (
     check_set_params,
 )
 
-import skaquarium
 from skaquarium import HANClassifier
 from skaquarium.datasets import _FILLER_WORDS, _KEYWORD_LABELS, make_keyword_documents
 from skaquarium.han import HierarchicalAttentionModel, build_han_graph
@@ -356,11 +355,11 @@ def test_invalid_ngram_range_raises(ngram_range):
         HANClassifier(ngram_range=ngram_range, **TINY).fit(["a b.", "c d."], [0, 1])
 
 
-def test_regularized_model_round_trips_through_pickle_and_safe_save(regularized, keyword_data):
+def test_regularized_model_round_trips_through_pickle_and_safe_save(
+    regularized, keyword_data, tmp_path
+):
     _, (docs, y, _) = keyword_data
     expected = regularized.predict_proba(docs)
-    again = pickle.loads(pickle.dumps(regularized))
-    np.testing.assert_allclose(again.predict_proba(docs), expected, rtol=1e-5)
     copied = copy.deepcopy(regularized)
     np.testing.assert_allclose(copied.predict_proba(docs), expected, rtol=1e-5)
     # Neither pickling nor copying renames the class in Keras' registry (scikeras' own
@@ -373,11 +372,16 @@ def test_regularized_model_round_trips_through_pickle_and_safe_save(regularized,
     with zipfile.ZipFile(path) as zf, zipfile.ZipFile(zf.open("model.keras")) as keras_file:
         config = json.loads(keras_file.read("config.json"))
     assert config["registered_name"] == name
-    loaded = skaquarium.load(path)
-    np.testing.assert_allclose(loaded.predict_proba(docs), expected, rtol=1e-5)
-    assert isinstance(loaded.model_, HierarchicalAttentionModel)
-    assert loaded.model_.adversarial_epsilon == 1.0
-    assert loaded.get_params()["ngram_range"] == (1, 3)
+
+    def same_model(restored):
+        assert isinstance(restored.model_, HierarchicalAttentionModel)
+        assert restored.model_.adversarial_epsilon == 1.0
+        assert restored.get_params()["ngram_range"] == (1, 3)
+
+    restored = assert_round_trips(
+        regularized, docs, "predict_proba", tmp_path, ways=("pickle", "save"), check=same_model
+    )
+    loaded = restored["save"]
     # Both go on training (from the averaged weights once loaded).
     loaded.set_params(warm_start=True, epochs=1).fit(docs, y)
     assert loaded.n_iter_ == 13
@@ -496,10 +500,10 @@ def test_tokenizer_then_classifier_pipeline_and_stratified_cv():
 
 def test_same_seed_same_predictions_and_clone():
     docs, y, _ = make_keyword_docs(12, seed=7)
-    a = HANClassifier(random_state=3, **TINY).fit(docs, y)
-    b = clone(a).fit(docs, y)
-    np.testing.assert_allclose(a.predict_proba(docs), b.predict_proba(docs), rtol=1e-5)
-    assert not hasattr(clone(a), "classes_")
+    assert_same_seed_same_output(
+        lambda **kw: HANClassifier(**TINY, **kw), (docs, y), lambda est: est.predict_proba(docs)
+    )
+    assert not hasattr(clone(HANClassifier(**TINY).fit(docs, y)), "classes_")
 
 
 def test_warm_start_and_partial_fit_continue_training():
@@ -518,20 +522,20 @@ def test_early_stopping_records_validation_loss():
     assert len(model.validation_loss_curve_) == model.n_iter_
 
 
-def test_pickle_and_safe_save_load_keep_predictions_and_vocabulary(fitted, keyword_data):
+def test_pickle_and_safe_save_load_keep_predictions_and_vocabulary(fitted, keyword_data, tmp_path):
     _, (docs, _, _) = keyword_data
-    expected = fitted.predict_proba(docs)
-    again = pickle.loads(pickle.dumps(fitted))
-    np.testing.assert_allclose(again.predict_proba(docs), expected, rtol=1e-5)
-    path = os.path.join(tempfile.mkdtemp(), "han.skaq")
-    fitted.save(path)
-    loaded = skaquarium.load(path)
-    assert loaded.tokenizer_.vocabulary_ == fitted.tokenizer_.vocabulary_
-    np.testing.assert_allclose(loaded.predict_proba(docs), expected, rtol=1e-5)
-    first = loaded.explain(docs[:1])[0]
     ref = fitted.explain(docs[:1])[0]
-    assert [s["sentence"] for s in first] == [s["sentence"] for s in ref]
-    np.testing.assert_allclose([s["weight"] for s in first], [s["weight"] for s in ref], rtol=1e-4)
+
+    def same_text_model(restored):
+        assert restored.tokenizer_.vocabulary_ == fitted.tokenizer_.vocabulary_
+        first = restored.explain(docs[:1])[0]
+        assert [s["sentence"] for s in first] == [s["sentence"] for s in ref]
+        weights = [s["weight"] for s in first]
+        np.testing.assert_allclose(weights, [s["weight"] for s in ref], rtol=1e-4)
+
+    assert_round_trips(
+        fitted, docs, "predict_proba", tmp_path, ways=("pickle", "save"), check=same_text_model
+    )
 
 
 def test_data_free_scikit_learn_api_checks():

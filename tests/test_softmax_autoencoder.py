@@ -1,15 +1,12 @@
 """Tests of SoftmaxAutoEncoderTransformer and the packed Hamming search."""
 
-import os
-import pickle
-
-import joblib
 import keras
 import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
 from _checks import FLOAT32_OUTPUTS, STOCHASTIC_TRAINING
+from _roundtrip import assert_round_trips, assert_same_seed_same_output
 from sklearn.base import clone
 from sklearn.cluster import KMeans
 from sklearn.feature_extraction.text import CountVectorizer
@@ -18,7 +15,7 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import Normalizer
 
-from skaquarium import SoftmaxAutoEncoderTransformer, load
+from skaquarium import SoftmaxAutoEncoderTransformer
 from skaquarium.layers import TiedDense
 from skaquarium.softmax_autoencoder import (
     SoftmaxKLDivergence,
@@ -177,9 +174,9 @@ def test_sparse_input_is_densified_one_batch_at_a_time(data, monkeypatch):
 
 def test_same_seed_same_codes(data):
     X, _ = data
-    a = small(epochs=2).fit(X).transform(X)
-    b = small(epochs=2).fit(X).transform(X)
-    np.testing.assert_array_equal(a, b)
+    assert_same_seed_same_output(
+        lambda **kw: small(**{"epochs": 2, **kw}), (X,), lambda est: est.transform(X)
+    )
 
 
 @pytest.mark.parametrize("scaling", ["log", "tfidf", "l1", "none"])
@@ -346,8 +343,7 @@ def test_tied_weights_share_one_kernel_and_round_trip(data, tmp_path):
     x = keras.ops.convert_to_tensor(np.log1p(X[:5].toarray()).astype("float32"))
     np.testing.assert_allclose(reloaded(x), model.model_(x), rtol=1e-6, atol=1e-7)
     # So does the estimator.
-    est_path = model.save(str(tmp_path / "tied.skaq"))
-    np.testing.assert_array_equal(load(est_path).transform(X), model.transform(X))
+    assert_round_trips(model, X, "transform", tmp_path, ways=("save",))
 
 
 def test_tied_dense_layer_config_round_trip():
@@ -465,19 +461,19 @@ def test_user_parts_clone_pickle_joblib_and_save_load(fitted_user, data, tmp_pat
     np.testing.assert_array_equal(cloned.fit(X).transform(X), codes)
     frames = clone(cloned.set_output(transform="pandas")).set_params(epochs=1).fit(X)
     assert isinstance(frames.transform(X), pd.DataFrame)  # clone keeps set_output's choice
-    unpickled = pickle.loads(pickle.dumps(fitted_user))
-    np.testing.assert_array_equal(unpickled.transform(X), codes)
-    assert unpickled.encoder.get_config() == fitted_user.encoder.get_config()
-    joblib.dump(fitted_user, tmp_path / "model.joblib")
-    np.testing.assert_array_equal(joblib.load(tmp_path / "model.joblib").transform(X), codes)
-    loaded = load(fitted_user.save(tmp_path / "model.skaq"))
-    np.testing.assert_array_equal(loaded.transform(X), codes)
-    np.testing.assert_array_equal(
-        loaded.inverse_transform(codes), fitted_user.inverse_transform(codes)
+
+    def same_parts(restored):
+        assert restored.encoder.get_config() == fitted_user.encoder.get_config()
+        assert isinstance(restored.encoder, keras.Sequential)
+        assert isinstance(restored.decoder, keras.layers.Dense)
+        np.testing.assert_array_equal(
+            restored.inverse_transform(codes), fitted_user.inverse_transform(codes)
+        )
+
+    restored = assert_round_trips(
+        fitted_user, X, "transform", tmp_path, ways=("pickle", "joblib", "save"), check=same_parts
     )
-    assert isinstance(loaded.encoder, keras.Sequential) and isinstance(
-        loaded.decoder, keras.layers.Dense
-    )
+    loaded = restored["save"]
     # The stored architecture is the one given: refitting the loaded estimator gives the same codes.
     np.testing.assert_array_equal(clone(loaded).fit(X).transform(X), codes)
 
@@ -597,14 +593,13 @@ def test_grid_search_chooses_with_score_and_no_labels(data):
 
 def test_clone_pickle_and_save_load(fitted, data, tmp_path):
     X, _ = data
-    codes = fitted.transform(X)
     assert clone(fitted).get_params() == fitted.get_params()
-    np.testing.assert_array_equal(pickle.loads(pickle.dumps(fitted)).transform(X), codes)
-    path = fitted.save(os.path.join(tmp_path, "model.skaq"))
-    loaded = SoftmaxAutoEncoderTransformer.load(path)
-    np.testing.assert_array_equal(loaded.transform(X), codes)
-    np.testing.assert_allclose(loaded.score(X), fitted.score(X), rtol=1e-6)
-    np.testing.assert_array_equal(loaded.topics(n_words=3), fitted.topics(n_words=3))
+
+    def same_model(restored):
+        np.testing.assert_allclose(restored.score(X), fitted.score(X), rtol=1e-6)
+        np.testing.assert_array_equal(restored.topics(n_words=3), fitted.topics(n_words=3))
+
+    assert_round_trips(fitted, X, "transform", tmp_path, check=same_model)
 
 
 # -- errors ---------------------------------------------------------------------------------------
