@@ -194,10 +194,12 @@ for item, score in zip(items[0], predicted[0]):
 # re-encoded from their genres and their short rating histories, and the users who rated them
 # from their updated histories. The other ratings of the new movies are predicted again, beside
 # the bias baseline that also learns an item bias from those five ratings.
+model.set_params(handle_unknown="warn")  # have predict count the ids it never saw
 with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always", UnknownIdWarning)
     cold_pred = model.predict(X[cold])
 print(caught[0].message)
+model.set_params(handle_unknown="ignore")
 
 order = cold[np.lexsort((ratings["timestamp"].to_numpy()[cold], X[cold, 1]))]
 rank = np.zeros(len(order), dtype=int)

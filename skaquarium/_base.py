@@ -364,13 +364,17 @@ class SkaquariumEstimator(BaseWrapper):
         self : object
             The estimator.
         """
-        return self._fit(X, y, sample_weight, epochs=1, warm=True, **partial_fit_params)
+        return self._fit(
+            X, y, sample_weight, epochs=1, warm=True, partial=True, **partial_fit_params
+        )
 
-    def _fit(self, X, y, sample_weight, *, epochs, warm, **fit_params):
+    def _fit(self, X, y, sample_weight, *, epochs, warm, partial=False, **fit_params):
         """Prepare the data, build the graph (unless warm), train, cache: the one fit path."""
         self._validate_params()
         callbacks = self._clone_callbacks()
         warm = bool(warm) and hasattr(self, "model_")
+        if not partial:
+            self._check_averaging(epochs, warm)
         seed = self._seed()
         with self._restore_on_failure(), self._seeded(seed):
             data = self._prepare_fit(X, y, sample_weight, reset=not warm, **fit_params)
@@ -383,6 +387,18 @@ class SkaquariumEstimator(BaseWrapper):
             self._train(data, epochs, seed, callbacks)
             self._after_fit()
         return self
+
+    def _check_averaging(self, epochs, warm):
+        """A fit whose last epoch comes before ``average_from_epoch`` would average nothing.
+        (``partial_fit`` may: its average starts in a later call.)"""
+        start = self.average_from_epoch
+        last = (len(self.history_["loss"]) if warm else 0) + epochs
+        if start is not None and start > last:
+            raise ValueError(
+                f"average_from_epoch={start} comes after the last epoch of this fit (epoch "
+                f"{last}), so no weights would be averaged. Use average_from_epoch <= {last} "
+                "(epochs, counted across warm starts), or None."
+            )
 
     def _clone_callbacks(self):
         """Fresh copies of the user's ``callbacks`` for this fit (the parameter is never used

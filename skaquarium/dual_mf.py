@@ -19,7 +19,7 @@ import keras
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import RegressorMixin
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._base import FitData, SkaquariumEstimator
@@ -249,7 +249,8 @@ def build_dual_mf_graph(
 
 
 class UnknownIdWarning(UserWarning):
-    """Warned by :meth:`DualMFRegressor.predict` when it meets ids not seen in ``fit``.
+    """Warned by :meth:`DualMFRegressor.predict` and ``recommend`` with
+    ``handle_unknown="warn"`` when they meet ids not seen in ``fit``, once per call.
 
     Examples
     --------
@@ -258,7 +259,7 @@ class UnknownIdWarning(UserWarning):
     >>> from skaquarium import DualMFRegressor
     >>> from skaquarium.dual_mf import UnknownIdWarning
     >>> X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]])
-    >>> model = DualMFRegressor(n_components=2, epochs=1, random_state=0)
+    >>> model = DualMFRegressor(n_components=2, epochs=1, handle_unknown="warn", random_state=0)
     >>> model = model.fit(X, [5.0, 1.0, 1.0, 5.0])
     >>> with warnings.catch_warnings():
     ...     warnings.simplefilter("error", UnknownIdWarning)
@@ -416,6 +417,16 @@ class DualMFRegressor(RegressorMixin, SkaquariumEstimator):
         Probability that a training rating's row or column id embedding and id bias are
         hidden, so that the towers learn to encode an id from its side features and history
         alone, as they must for ids that :meth:`fold_in` adds or that ``fit`` never saw.
+    handle_unknown : {"ignore", "warn", "error"}, default="ignore"
+        What :meth:`predict` and :meth:`recommend` do with row or column ids that ``fit`` (or
+        :meth:`fold_in`) never saw, as scikit-learn's ``OneHotEncoder(handle_unknown=...)``:
+        "ignore" encodes them from their side features where ``fit`` had features for them, else
+        gives them zero id vectors (a prediction from the known side's bias and the global mean;
+        an unknown row's recommendations then rank columns by their bias: the most liked
+        columns); "warn" does the same and warns once per call with an :class:`UnknownIdWarning`
+        that counts them; "error" raises a ``ValueError`` that names one. Standard train/test
+        splits of rating data almost always hold test ids unseen in training, hence the quiet
+        default.
     {training_parameters}
 
     Attributes
@@ -509,6 +520,7 @@ class DualMFRegressor(RegressorMixin, SkaquariumEstimator):
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "history_dropout": [Interval(Real, 0, 1, closed="left")],
         "id_dropout": [Interval(Real, 0, 1, closed="left")],
+        "handle_unknown": [StrOptions({"ignore", "warn", "error"})],
     }
     _accepts_string = True
 
@@ -524,6 +536,7 @@ class DualMFRegressor(RegressorMixin, SkaquariumEstimator):
         dropout=0.0,
         history_dropout=0.5,
         id_dropout=0.0,
+        handle_unknown="ignore",
         epochs=5,
         batch_size=1024,
         learning_rate=2e-3,
@@ -546,6 +559,7 @@ class DualMFRegressor(RegressorMixin, SkaquariumEstimator):
         self.dropout = dropout
         self.history_dropout = history_dropout
         self.id_dropout = id_dropout
+        self.handle_unknown = handle_unknown
         self.epochs = epochs
         self.batch_size = batch_size
         self.learning_rate = learning_rate
@@ -623,6 +637,10 @@ class DualMFRegressor(RegressorMixin, SkaquariumEstimator):
         # dtype=None keeps string and integer ids as they are; at least 2 columns are checked
         # here (with scikit-learn's message), exactly 2 below.
         check = dict(reset=reset, dtype=None, ensure_min_features=2)
+        if isinstance(X, (list, tuple)):
+            # NumPy would turn [[1, "a"]] into strings ("1"), so a known integer id 1 would
+            # become unknown: ids keep their Python values and types.
+            X = np.asarray(X, dtype=object)
         if y is None:
             X = validate_data(self, X, **check)
         else:
@@ -933,10 +951,11 @@ class DualMFRegressor(RegressorMixin, SkaquariumEstimator):
         bias = getattr(self, f"{side}_bias_")
         index = (self._row_index if side == "row" else self._col_index).positions(ids)
         unknown = index < 0
-        n_unknown = 0
+        new_ids = ids[:0]
         if unknown.any():
+            if self.handle_unknown == "error":  # nothing to encode: the call raises
+                return latent, bias, index, np.unique(ids[unknown])
             new_ids, inverse = np.unique(ids[unknown], return_inverse=True)
-            n_unknown = len(new_ids)
             cold_latent, cold_bias = self._encode(
                 side, np.full(len(new_ids), -1, dtype=np.int64), new_ids
             )
@@ -944,14 +963,34 @@ class DualMFRegressor(RegressorMixin, SkaquariumEstimator):
             bias = np.concatenate([bias, cold_bias])
             index = index.copy()
             index[unknown] = len(known) + inverse
-        return latent, bias, index, n_unknown
+        return latent, bias, index, new_ids
+
+    def _handle_unknown(self, method, new_rows, new_cols):
+        """Apply ``handle_unknown`` to the unknown ids one call of ``method`` met."""
+        if not (len(new_rows) or len(new_cols)) or self.handle_unknown == "ignore":
+            return
+        counts = f"{len(new_rows)} row ids and {len(new_cols)} column ids unseen in fit"
+        if self.handle_unknown == "error":
+            example = (new_rows if len(new_rows) else new_cols)[0]
+            example = example.item() if isinstance(example, np.generic) else example
+            raise ValueError(
+                f"{method} met {counts}, e.g. {example!r}, and handle_unknown='error'. Use "
+                "handle_unknown='ignore' or 'warn' to predict them from side features and "
+                "biases, or fold_in their ratings first."
+            )
+        warnings.warn(
+            f"{method} met {counts}; they were encoded from their side features where fit had "
+            "them, else from the biases and the global mean (handle_unknown='warn').",
+            UnknownIdWarning,
+            stacklevel=3,
+        )
 
     def predict(self, X):
         """Predict the ratings of (row id, column id) pairs.
 
-        Ids unseen in ``fit`` are predicted from their side features when ``fit`` had them,
-        otherwise from the biases and the global mean; an :class:`UnknownIdWarning` says how
-        many there were.
+        Ids unseen in ``fit`` are handled as ``handle_unknown`` says: predicted from their side
+        features when ``fit`` had them, otherwise from the biases and the global mean (quietly,
+        or with an :class:`UnknownIdWarning` that counts them), or refused.
 
         Parameters
         ----------
@@ -965,16 +1004,9 @@ class DualMFRegressor(RegressorMixin, SkaquariumEstimator):
         """
         check_is_fitted(self)
         rows, cols = self._validate_pairs(X, reset=False)
-        row_latent, row_bias, ri, n_rows_new = self._resolve("row", rows)
-        col_latent, col_bias, ci, n_cols_new = self._resolve("col", cols)
-        if n_rows_new or n_cols_new:
-            warnings.warn(
-                f"predict met {n_rows_new} row ids and {n_cols_new} column ids unseen in fit; "
-                "they were predicted from their side features where fit had them, else from "
-                "the biases and the global mean.",
-                UnknownIdWarning,
-                stacklevel=2,
-            )
+        row_latent, row_bias, ri, new_rows = self._resolve("row", rows)
+        col_latent, col_bias, ci, new_cols = self._resolve("col", cols)
+        self._handle_unknown("predict", new_rows, new_cols)
         n_cells = len(row_latent) * len(col_latent)
         if n_cells <= min(2 * len(ri), 50_000_000):
             # Many pairs over few ids: one matrix product of all rows and columns, then a
@@ -1000,7 +1032,8 @@ class DualMFRegressor(RegressorMixin, SkaquariumEstimator):
         Parameters
         ----------
         rows : array-like of shape (n_rows,)
-            Row ids (unknown ids are encoded from their side features, as in ``predict``).
+            Row ids. Unknown ids follow ``handle_unknown``, as in ``predict``: encoded from their
+            side features, else ranked by the columns' biases (the most liked columns first).
         k : int, default=10
             Number of columns per row; at most the number of known columns.
         exclude_seen : bool, default=True
@@ -1015,13 +1048,15 @@ class DualMFRegressor(RegressorMixin, SkaquariumEstimator):
             Their predicted ratings (clipped like ``predict``).
         """
         check_is_fitted(self)
-        rows = _as_ids(np.asarray(rows).ravel(), "rows")
+        dtype = object if isinstance(rows, (list, tuple)) else None  # keep Python id types
+        rows = _as_ids(np.asarray(rows, dtype=dtype).ravel(), "rows")
         n_cols = len(self.col_ids_)
         if not isinstance(k, (Integral, np.integer)) or isinstance(k, bool) or not 1 <= k <= n_cols:
             raise ValueError(
                 f"k must be an integer in [1, {n_cols}] (the known columns); got {k!r}."
             )
-        row_latent, row_bias, ri, _ = self._resolve("row", rows)
+        row_latent, row_bias, ri, new_rows = self._resolve("row", rows)
+        self._handle_unknown("recommend", new_rows, ())
         scores = row_latent[ri] @ self.col_embeddings_.T
         scores += self.col_bias_[None, :]
         scores += (row_bias[ri] + self.global_mean_)[:, None]

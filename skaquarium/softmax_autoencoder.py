@@ -823,6 +823,13 @@ class SoftmaxAutoEncoderTransformer(
         For each document, ``KL(p || q) = sum_w p_w log(p_w / q_w)`` where ``p`` is its word
         distribution and ``q`` the model's reconstruction; empty documents count as 0.
 
+        Scores are comparable only between models over the same vocabulary, e.g. in a
+        ``GridSearchCV`` over the autoencoder's own parameters after one fixed vectorizer. A
+        search that also varies the vectorizer (``min_df``, ``max_features``, n-grams) compares
+        divergences over different vocabularies, where a smaller vocabulary is easier to
+        reconstruct; score such searches with a downstream measure instead (e.g. clustering
+        quality with labels, or retrieval precision).
+
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)

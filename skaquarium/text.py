@@ -247,6 +247,12 @@ class HierarchicalTokenizer(TransformerMixin, BaseEstimator):
         for doc in docs:
             df.update({w for s in doc for w in s})
         words = sorted((w for w, c in df.items() if c >= self.min_df), key=lambda w: (-df[w], w))
+        if df and not words:
+            raise ValueError(
+                f"After pruning with min_df={self.min_df}, no words remain: the most frequent of "
+                f"the {len(df)} words is in {max(df.values())} of the {len(docs)} documents. "
+                "Lower min_df."
+            )
         if self.max_features is not None:
             words = words[: self.max_features]
         self.vocabulary_ = {w: i + 2 for i, w in enumerate(words)}

@@ -295,8 +295,15 @@ def test_weight_averaging_averages_epochs_and_trains_on_from_the_last_weights(da
 def test_weight_averaging_in_one_fit_and_beyond_the_last_epoch(data):
     X, y = data
     plain = SoftmaxRegressionClassifier(epochs=3, random_state=0).fit(X, y)
-    late = SoftmaxRegressionClassifier(epochs=3, average_from_epoch=4, random_state=0).fit(X, y)
-    _assert_weights_equal(late.model_.get_weights(), plain.model_.get_weights())
+    # Averaging that would start after the last epoch is refused, not silently skipped ...
+    late = SoftmaxRegressionClassifier(epochs=3, average_from_epoch=4, random_state=0)
+    with pytest.raises(ValueError, match=r"average_from_epoch=4 comes after .*epoch 3"):
+        late.fit(X, y)
+    assert not hasattr(late, "model_")
+    # ... but counts the epochs of earlier warm fits, and partial_fit may start it later.
+    warm = pickle.loads(pickle.dumps(plain)).set_params(warm_start=True, average_from_epoch=4)
+    assert warm.fit(X, y).n_iter_ == 6
+    assert late.partial_fit(X, y).n_iter_ == 1
     averaged = SoftmaxRegressionClassifier(epochs=3, average_from_epoch=1, random_state=0)
     averaged.fit(X, y)
     assert not np.allclose(averaged.model_.get_weights()[0], plain.model_.get_weights()[0])

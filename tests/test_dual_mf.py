@@ -208,21 +208,37 @@ def test_recommend(fitted, data):
         fitted.recommend(users, k=0)
 
 
-def test_unknown_ids_warn_and_fall_back_to_biases(data):
+def test_unknown_ids_fall_back_to_biases_as_handle_unknown_says(data):
     X, y, _, _ = data
     model = DualMFRegressor(**dict(SMALL, row_history=False, col_history=False)).fit(X, y)
     pairs = np.array([[999, 3], [998, 4], [0, 999]])
-    with pytest.warns(UnknownIdWarning, match="2 row ids and 1 column ids"):
-        pred = model.predict(pairs)
+    pred = model.predict(pairs)  # "ignore" (the default): quietly (warnings fail the tests)
     col = np.searchsorted(model.col_ids_, [3, 4])
     row = np.searchsorted(model.row_ids_, 0)
     expected = model.global_mean_ + np.r_[model.col_bias_[col], model.row_bias_[row]]
     np.testing.assert_allclose(pred, np.clip(expected, 1, 5), rtol=1e-5)
+    model.set_params(handle_unknown="warn")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        np.testing.assert_array_equal(model.predict(pairs), pred)
+    assert [str(w.message)[:44] for w in caught] == ["predict met 2 row ids and 1 column ids unsee"]
+    with pytest.warns(UnknownIdWarning, match="recommend met 1 row ids"):
+        cold_recs, _ = model.recommend([999, 0], k=3)
+    # An unknown row, without features or history, gets the columns with the largest biases.
+    best = model.col_ids_[np.argsort(-model.col_bias_, kind="stable")[:3]]
+    np.testing.assert_array_equal(np.sort(cold_recs[0]), np.sort(best))
+    model.set_params(handle_unknown="error")
+    with pytest.raises(ValueError, match=r"predict met 2 row ids .* e\.g\. 998"):
+        model.predict(pairs)
+    with pytest.raises(ValueError, match="recommend met 1 row ids"):
+        model.recommend([999], k=3)
+    assert model.predict(X[:5]).shape == (5,)  # known ids pass
 
 
 def test_unknown_ids_of_another_type_do_not_crash(fitted):
+    model = pickle.loads(pickle.dumps(fitted)).set_params(handle_unknown="warn")
     with pytest.warns(UnknownIdWarning, match="1 row ids and 1 column ids"):
-        pred = fitted.predict(np.array([["a", "b"]], dtype=object))
+        pred = model.predict(np.array([["a", "b"]], dtype=object))
     assert 1.0 <= pred[0] <= 5.0
 
 
@@ -233,8 +249,7 @@ def test_side_features_predict_cold_start_rows(fitted_features, data):
     groups = user_features().toarray().argmax(1)
     new_users = np.arange(N_USERS, N_USERS + 5)
     pairs = np.column_stack([new_users, np.zeros(5, int)])
-    with pytest.warns(UnknownIdWarning, match="5 row ids"):
-        pred = model.predict(pairs)
+    pred = model.predict(pairs)  # five unknown rows, quietly (handle_unknown="ignore")
     # Cold users of the same group get the same prediction; the groups differ.
     for g in np.unique(groups[new_users]):
         same = groups[new_users] == g
@@ -323,8 +338,7 @@ def test_fold_in_new_and_known_rows(data):
     items = np.arange(6)
     X_new = np.column_stack([np.full(6, new_user), items])
     y_new = np.full(6, 5.0)
-    with pytest.warns(UnknownIdWarning):
-        cold = model.predict(X_new)
+    cold = model.predict(X_new)
     before = model.predict(X[:30])
     model.fold_in(X_new[:4], y_new[:4])
     assert model.row_ids_[-1] == new_user and model.ratings_.shape[0] == len(model.row_ids_)
@@ -433,8 +447,8 @@ def test_movielens_u1_rmse():
     X = ml.ratings[["user_id", "item_id"]].to_numpy()
     y = ml.ratings["rating"].to_numpy()
     model = DualMFRegressor(epochs=3, random_state=0).fit(X[train], y[train])
-    with pytest.warns(UnknownIdWarning):  # u1.test has items u1.base never rated
-        pred = model.predict(X[test])
+    # u1.test has items u1.base never rated: quietly predicted from the biases.
+    pred = model.predict(X[test])
     assert rmse(pred, y[test]) < 0.93
 
 
