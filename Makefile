@@ -14,12 +14,17 @@ $(STAMP): setup.cfg pyproject.toml
 
 venv: $(STAMP)
 
+# The data: SKAQUARIUM_DATA / SCIKIT_LEARN_DATA when set, else the shared/data folder beside the
+# clone when there is one (where the tests and CI find it), else the loaders' defaults.
+SHARED_DATA := $(abspath ../shared/data)
+DATA_ENV := $(if $(wildcard $(SHARED_DATA)),SKAQUARIUM_DATA="$${SKAQUARIUM_DATA:-$(SHARED_DATA)}" SCIKIT_LEARN_DATA="$${SCIKIT_LEARN_DATA:-$(SHARED_DATA)/sklearn}",)
+
 ## Set everything up and run the demo on the real datasets (quick mode: make demo-quick).
 demo: $(STAMP)
-	$(BIN)/python -m skaquarium.demo
+	$(DATA_ENV) $(BIN)/python -m skaquarium.demo
 
 demo-quick: $(STAMP)
-	$(BIN)/python -m skaquarium.demo --quick
+	$(DATA_ENV) $(BIN)/python -m skaquarium.demo --quick
 
 lint: $(STAMP)
 	$(BIN)/ruff check skaquarium tests benchmarks examples docs/conf.py

@@ -52,6 +52,7 @@ __all__ = [
     "load_movielens",
     "load_text_corpus",
     "make_keyword_documents",
+    "make_ratings",
 ]
 
 logger = logging.getLogger(__name__)
@@ -1124,3 +1125,101 @@ def make_keyword_documents(n_documents=100, *, random_state=None):
         labels.append(_KEYWORD_LABELS[keyword])
         keyword_sentence.append(key)
     return documents, np.array(labels), np.array(keyword_sentence, dtype=np.int64)
+
+
+def make_ratings(
+    n_users=1000,
+    n_items=500,
+    n_ratings=20_000,
+    *,
+    n_factors=8,
+    popularity_exponent=1.0,
+    noise=0.5,
+    random_state=None,
+):
+    """Synthetic explicit ratings with power-law item popularity and user activity.
+
+    Each user and item gets ``n_factors`` latent factors and a bias; a rating is
+    ``3.5 + user bias + item bias + factors . factors + noise``, rounded and clipped to the stars
+    1 to 5. Which (user, item) pairs are rated follows the long tails of real rating data: item
+    ``i`` (in a random order) is drawn with probability proportional to
+    ``(rank + 1) ** -popularity_exponent``, and user activity likewise, so a few items hold many
+    ratings and most hold few. Pairs are distinct. No file is read or written; the memory used is
+    proportional to ``n_ratings``, never to ``n_users * n_items``.
+
+    Parameters
+    ----------
+    n_users, n_items : int, default=1000, 500
+        Numbers of user and item ids (``0 .. n - 1``); ids that draw no rating do not appear.
+    n_ratings : int, default=20000
+        Number of distinct (user, item) ratings; at most ``n_users * n_items / 2``.
+    n_factors : int, default=8
+        Latent factors per user and item.
+    popularity_exponent : float, default=1.0
+        Exponent of the power law of item popularity and user activity (0: uniform).
+    noise : float, default=0.5
+        Standard deviation of the Gaussian noise added before rounding.
+    random_state : int, RandomState instance or None, default=None
+        Seed of the generator.
+
+    Returns
+    -------
+    X : ndarray of shape (n_ratings, 2), dtype int64
+        User id and item id of each rating, in random order.
+    y : ndarray of shape (n_ratings,), dtype float64
+        The ratings, whole stars from 1 to 5.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skaquarium.datasets import make_ratings
+    >>> X, y = make_ratings(200, 100, 2000, random_state=0)
+    >>> X.shape, sorted(set(y)) == [1.0, 2.0, 3.0, 4.0, 5.0]
+    ((2000, 2), True)
+    >>> counts = np.bincount(X[:, 1], minlength=100)
+    >>> bool(np.sort(counts)[-10:].sum() > 0.25 * len(y))  # the 10% most popular: over a quarter
+    True
+    """
+    from sklearn.utils import check_random_state
+
+    for name, value in (("n_users", n_users), ("n_items", n_items), ("n_ratings", n_ratings)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise ValueError(f"{name} must be an integer >= 1; got {value!r}.")
+    if n_ratings > n_users * n_items // 2:
+        raise ValueError(
+            f"n_ratings={n_ratings} is more than half of the {n_users * n_items} possible pairs "
+            f"of {n_users} users and {n_items} items; ask for fewer ratings or more ids."
+        )
+    rng = check_random_state(random_state)
+
+    def long_tail(n):
+        weights = (np.arange(n) + 1.0) ** -float(popularity_exponent)
+        return rng.permutation(weights / weights.sum())
+
+    item_p, user_p = long_tail(n_items), long_tail(n_users)
+    # Draw pairs in rounds until enough are distinct (a popular pair may be drawn twice).
+    keys = np.empty(0, dtype=np.int64)
+    while len(keys) < n_ratings:
+        need = int((n_ratings - len(keys)) * 1.2) + 16
+        users = rng.choice(n_users, size=need, p=user_p)
+        items = rng.choice(n_items, size=need, p=item_p)
+        drawn = users.astype(np.int64) * n_items + items
+        keys = np.concatenate([keys, drawn])
+        _, first = np.unique(keys, return_index=True)
+        keys = keys[np.sort(first)]
+    keys = keys[:n_ratings]
+    users, items = keys // n_items, keys % n_items
+    user_factors = rng.normal(scale=1.0 / np.sqrt(n_factors), size=(n_users, n_factors))
+    item_factors = rng.normal(scale=1.0, size=(n_items, n_factors))
+    user_bias = rng.normal(scale=0.4, size=n_users)
+    item_bias = rng.normal(scale=0.5, size=n_items)
+    score = (
+        3.5
+        + user_bias[users]
+        + item_bias[items]
+        + np.einsum("ij,ij->i", user_factors[users], item_factors[items])
+        + rng.normal(scale=noise, size=n_ratings)
+    )
+    y = np.clip(np.round(score), 1, 5).astype(np.float64)
+    order = rng.permutation(n_ratings)
+    return np.column_stack([users, items])[order], y[order]

@@ -629,3 +629,37 @@ def test_make_keyword_documents_rejects_a_bad_count(n):
 
     with pytest.raises(ValueError, match="n_documents"):
         make_keyword_documents(n)
+
+
+# -- the synthetic rating generator --------------------------------------------------------------
+
+
+def test_make_ratings_is_seeded_distinct_and_long_tailed():
+    X, y = datasets.make_ratings(300, 200, 6000, random_state=0)
+    X2, y2 = datasets.make_ratings(300, 200, 6000, random_state=0)
+    np.testing.assert_array_equal(X, X2)
+    np.testing.assert_array_equal(y, y2)
+    assert not np.array_equal(datasets.make_ratings(300, 200, 6000, random_state=1)[0], X)
+    assert X.shape == (6000, 2) and X.dtype == np.int64 and y.shape == (6000,)
+    assert X[:, 0].max() < 300 and X[:, 1].max() < 200 and X.min() >= 0
+    assert len(np.unique(X[:, 0] * 200 + X[:, 1])) == 6000  # distinct pairs
+    assert set(np.unique(y)) <= {1.0, 2.0, 3.0, 4.0, 5.0} and 3.0 < y.mean() < 4.0
+    # Power-law popularity: the top 10% of items hold far more than 10% of the ratings; with
+    # popularity_exponent=0 the items are about equally popular.
+    share = np.sort(np.bincount(X[:, 1], minlength=200))[-20:].sum() / len(y)
+    flat_X, _ = datasets.make_ratings(300, 200, 6000, popularity_exponent=0, random_state=0)
+    flat = np.sort(np.bincount(flat_X[:, 1], minlength=200))[-20:].sum() / len(y)
+    assert share > 0.3 and flat < 0.15
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(n_users=0), "n_users must be an integer >= 1"),
+        (dict(n_ratings=2.5), "n_ratings must be an integer >= 1"),
+        (dict(n_users=10, n_items=10, n_ratings=60), "more than half"),
+    ],
+)
+def test_make_ratings_rejects_impossible_requests(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        datasets.make_ratings(**kwargs)
