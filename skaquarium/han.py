@@ -17,7 +17,7 @@ import keras
 import numpy as np
 from sklearn.base import ClassifierMixin
 from sklearn.preprocessing import LabelEncoder
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, column_or_1d
 
@@ -398,10 +398,14 @@ class HANClassifier(ClassifierMixin, SkaquariumEstimator):
         Words seen in fewer training documents are out of vocabulary (text input).
     max_features : int or None, default=None
         Largest vocabulary, most frequent words first (text input).
-    chunk_words : int or None, default=None
+    chunk_words : int, "auto" or None, default="auto"
         Split sentences longer than this many words into pieces treated as sentences (text
-        input): for text without sentence punctuation, where a document would otherwise be one
-        long sentence. None: no splitting.
+        input), for text without sentence punctuation, where a document would otherwise be one
+        long sentence and the sentence attention would have nothing to choose from. "auto"
+        splits only when the training documents have no sentence boundaries (their median
+        sentence is longer than 40 words), into pieces of about the square root of the
+        95th-percentile document length (10 to 40 words); see
+        :class:`~skaquarium.text.HierarchicalTokenizer`. None: no splitting.
     vocabulary_size : int or None, default=None
         For 3-D id input: the number of ids (ids must be below it). None: the largest id seen at
         ``fit`` plus one (or the rows of ``embeddings``).
@@ -532,7 +536,7 @@ class HANClassifier(ClassifierMixin, SkaquariumEstimator):
         "max_words": [Interval(Integral, 1, None, closed="left"), None],
         "min_df": [Interval(Integral, 1, None, closed="left")],
         "max_features": [Interval(Integral, 1, None, closed="left"), None],
-        "chunk_words": [Interval(Integral, 1, None, closed="left"), None],
+        "chunk_words": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"}), None],
         "vocabulary_size": [Interval(Integral, 2, None, closed="left"), None],
         "embedding_dim": [Interval(Integral, 1, None, closed="left")],
         "word_units": [Interval(Integral, 1, None, closed="left")],
@@ -557,7 +561,7 @@ class HANClassifier(ClassifierMixin, SkaquariumEstimator):
         max_words=None,
         min_df=2,
         max_features=None,
-        chunk_words=None,
+        chunk_words="auto",
         vocabulary_size=None,
         embedding_dim=100,
         word_units=50,

@@ -16,7 +16,7 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.decomposition import TruncatedSVD
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ._persistence import register_saveable
@@ -35,6 +35,8 @@ PAD_ID = 0
 #: Id of words that are not in the vocabulary.
 OOV_ID = 1
 
+#: A median "sentence" longer than this many words means the text has no sentence boundaries.
+_LONGEST_MEDIAN_SENTENCE = 40
 _DEFAULT_SENTENCE_PATTERN = r"(?<=[.!?])\s+|\s*[\r\n]+\s*|\s*<br\s*/?>\s*"
 _DEFAULT_TOKEN_PATTERN = r"\w+(?:'\w+)?"
 
@@ -126,11 +128,16 @@ class HierarchicalTokenizer(TransformerMixin, BaseEstimator):
     percentile : float, default=95.0
         Percentile of the training lengths used for ``max_sentences``/``max_words`` when they are
         None.
-    chunk_words : int or None, default=None
+    chunk_words : int, "auto" or None, default="auto"
         Split sentences longer than this many words into consecutive pieces of at most this
-        length, each then treated as a sentence. Useful for text without sentence punctuation
-        (e.g. the Reuters corpora), where a document is otherwise one long sentence. None: no
-        splitting.
+        length, each then treated as a sentence, for text without sentence punctuation (e.g. the
+        Reuters corpora R8 and R52 as distributed), where a document is otherwise one long
+        "sentence" and sentence attention has nothing to choose from. "auto" decides from the
+        training documents: when their median sentence is longer than 40 words (longer than
+        nearly every sentence of punctuated text), there are no real sentence boundaries, and
+        sentences are cut into pieces of about the square root of the 95th-percentile document
+        length (between 10 and 40 words), so a typical long document has about as many pieces
+        as a piece has words; otherwise nothing is split. None: never split.
 
     Attributes
     ----------
@@ -142,6 +149,8 @@ class HierarchicalTokenizer(TransformerMixin, BaseEstimator):
         Number of words per sentence in the output.
     vocabulary_size_ : int
         ``len(vocabulary_) + 2``: the number of ids, padding and out-of-vocabulary included.
+    chunk_words_ : int or None
+        The piece length that long sentences are split into (``chunk_words`` resolved), or None.
 
     See Also
     --------
@@ -178,7 +187,7 @@ class HierarchicalTokenizer(TransformerMixin, BaseEstimator):
         "token_pattern": [str],
         "sentence_pattern": [str],
         "percentile": [Interval(Real, 0, 100, closed="right")],
-        "chunk_words": [Interval(Integral, 1, None, closed="left"), None],
+        "chunk_words": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"}), None],
     }
 
     def __init__(
@@ -192,7 +201,7 @@ class HierarchicalTokenizer(TransformerMixin, BaseEstimator):
         token_pattern=_DEFAULT_TOKEN_PATTERN,
         sentence_pattern=_DEFAULT_SENTENCE_PATTERN,
         percentile=95.0,
-        chunk_words=None,
+        chunk_words="auto",
     ):
         self.max_sentences = max_sentences
         self.max_words = max_words
@@ -211,8 +220,12 @@ class HierarchicalTokenizer(TransformerMixin, BaseEstimator):
         tags.requires_fit = True
         return tags
 
-    def _split(self, docs):
-        """Documents → sentences → words, untruncated; empty sentences dropped."""
+    def _split(self, docs, chunk_words="fitted"):
+        """Documents → sentences → words, untruncated; empty sentences dropped; sentences
+        longer than ``chunk_words`` (by default the fitted ``chunk_words_``) cut into pieces."""
+        if chunk_words == "fitted":
+            # A tokenizer saved before chunk_words_ existed had an int or None parameter.
+            chunk_words = getattr(self, "chunk_words_", self.chunk_words)
         sent_re = re.compile(self.sentence_pattern)
         word_re = re.compile(self.token_pattern)
         out = []
@@ -220,11 +233,22 @@ class HierarchicalTokenizer(TransformerMixin, BaseEstimator):
             if self.lowercase:
                 doc = doc.lower()
             sentences = [w for w in (word_re.findall(s) for s in sent_re.split(doc) if s) if w]
-            if self.chunk_words is not None:
-                n = self.chunk_words
+            if chunk_words is not None:
+                n = chunk_words
                 sentences = [s[i : i + n] for s in sentences for i in range(0, len(s), n)]
             out.append(sentences)
         return out
+
+    def _resolve_chunk_words(self, docs):
+        """``chunk_words`` for ``fit``: "auto" decided from the (unsplit) training documents."""
+        if self.chunk_words != "auto":
+            return self.chunk_words
+        lengths = [len(s) for d in docs for s in d]
+        if not lengths or np.median(lengths) <= _LONGEST_MEDIAN_SENTENCE:
+            return None
+        doc_lengths = [sum(len(s) for s in d) for d in docs]
+        piece = np.sqrt(np.percentile(doc_lengths, 95))
+        return int(np.clip(np.round(piece), 10, 40))
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -242,7 +266,11 @@ class HierarchicalTokenizer(TransformerMixin, BaseEstimator):
         self : HierarchicalTokenizer
             The fitted tokenizer.
         """
-        docs = self._split(check_documents(X))
+        docs = self._split(check_documents(X), chunk_words=None)
+        self.chunk_words_ = self._resolve_chunk_words(docs)
+        if self.chunk_words_ is not None:
+            n = self.chunk_words_
+            docs = [[s[i : i + n] for s in d for i in range(0, len(s), n)] for d in docs]
         df = Counter()
         for doc in docs:
             df.update({w for s in doc for w in s})

@@ -95,6 +95,30 @@ def test_learns_the_keyword_task_and_the_explanation_ranks_the_keyword_sentence_
     assert np.mean(["alpha" in t[0][0] or "omega" in t[0][0] for t in top]) >= 0.95
 
 
+def test_explanations_on_text_without_sentence_punctuation_rank_pieces():
+    # Documents as R8 has them: no sentence punctuation at all. The tokenizer cuts them into
+    # pieces ("auto"), so the explanation weighs several pieces instead of returning the whole
+    # text with weight 1.0, and the piece with the keyword comes first.
+    parts, _, _ = make_keyword_docs(800, seed=3)
+    rng = np.random.RandomState(3)
+    y = rng.choice(["bad", "good"], 200)
+    docs = []
+    for i, label in enumerate(y):
+        text = " ".join(parts[4 * i : 4 * i + 4]).replace(".", " ").lower().split()
+        words = [w for w in text if w not in KEYWORDS]  # about 80 filler words
+        words.insert(rng.randint(len(words) + 1), "alpha" if label == "good" else "omega")
+        docs.append(" ".join(words))
+    model = HANClassifier(**{**SMALL, "learning_rate": 0.02, "epochs": 10}, random_state=0)
+    model.fit(docs, y)
+    assert model.tokenizer_.chunk_words_ is not None
+    assert model.score(docs, y) >= 0.9
+    for ranked in model.important_sentences(docs[:10], k=3):
+        weights = [w for _, w in ranked]
+        assert len(ranked) == 3 and weights[0] < 1.0 and len(set(weights)) == 3
+    top = model.important_sentences(docs, k=1)
+    assert np.mean([("alpha" in t[0][0]) or ("omega" in t[0][0]) for t in top]) >= 0.9
+
+
 def test_classes_predict_proba_and_score(fitted, keyword_data):
     _, (docs, y, _) = keyword_data
     assert fitted.classes_.tolist() == ["bad", "good"]

@@ -70,6 +70,26 @@ def test_chunk_words_splits_long_sentences_into_pieces():
     assert tok.max_words_ == 2
 
 
+def test_auto_chunks_only_text_without_sentence_boundaries():
+    rng = np.random.RandomState(0)
+    words = [f"w{i}" for i in range(50)]
+    lengths = rng.randint(60, 200, size=40)
+    unpunctuated = [" ".join(rng.choice(words, n)) for n in lengths]  # one "sentence" each
+    tok = HierarchicalTokenizer().fit(unpunctuated)
+    expected = int(np.clip(np.round(np.sqrt(np.percentile(lengths, 95))), 10, 40))
+    assert tok.chunk_words_ == expected
+    pieces = tok.tokenize(unpunctuated[:1], truncate=False)[0]
+    assert len(pieces) == int(np.ceil(lengths[0] / expected))
+    assert [w for p in pieces for w in p] == unpunctuated[0].split()
+    # Punctuated text keeps its sentences, and None never splits.
+    punctuated = [". ".join(" ".join(rng.choice(words, 12)) for _ in range(8)) for _ in range(20)]
+    assert HierarchicalTokenizer().fit(punctuated).chunk_words_ is None
+    assert HierarchicalTokenizer(chunk_words=None).fit(unpunctuated).chunk_words_ is None
+    assert HierarchicalTokenizer(chunk_words=7).fit(punctuated).chunk_words_ == 7
+    with pytest.raises(ValueError, match="chunk_words"):
+        HierarchicalTokenizer(chunk_words="sometimes").fit(punctuated)
+
+
 def test_default_limits_come_from_the_length_percentile():
     docs = ["w. " * n for n in range(1, 21)] + ["a b c d e f g h i j"]
     tok = HierarchicalTokenizer().fit(docs)
