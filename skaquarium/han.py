@@ -836,9 +836,12 @@ class HANClassifier(ClassifierMixin, SkaquariumEstimator):
         docs = self.tokenizer_.tokenize(check_documents(X), truncate=False)
         return ([vocab.get(w, OOV_ID) for s in doc for w in s] for doc in docs)
 
-    def _prepare_fit(self, X, y, sample_weight, *, reset):
+    def _prepare_fit(self, X, y, sample_weight, *, reset, classes=None):
         if y is None:
-            raise ValueError("HANClassifier requires y (the class labels); got y=None.")
+            raise ValueError(
+                "HANClassifier requires y to be passed, but the target y is None: fit needs the "
+                "class labels."
+            )
         if reset:
             self._check_embeddings()
             self._check_ngram_range()
@@ -852,10 +855,11 @@ class HANClassifier(ClassifierMixin, SkaquariumEstimator):
             )
         check_classification_targets(y)
         if reset:
-            self.classes_ = LabelEncoder().fit(y).classes_
+            # partial_fit's ``classes`` names every class up front, as in scikit-learn.
+            self.classes_ = LabelEncoder().fit(y if classes is None else classes).classes_
             if len(self.classes_) < 2:
                 raise ValueError(
-                    f"y has a single class ({self.classes_[0]!r}); HANClassifier needs at least "
+                    f"y has only one class ({self.classes_[0]!r}); HANClassifier needs at least "
                     "2 classes."
                 )
         unknown = np.setdiff1d(np.unique(y), self.classes_)

@@ -110,11 +110,11 @@ def test_han_cross_val_score_is_stratified_and_works_in_meta_estimators():
     make_fast = lambda **kw: make(epochs=1, random_state=0, **kw)  # noqa: E731
     assert is_classifier(make_fast())
     # Documents sorted by class: unstratified 2-fold splits would train each fold on one class,
-    # which HANClassifier refuses ("single class"), so this passes only if the folds are
+    # which HANClassifier refuses ("only one class"), so this passes only if the folds are
     # stratified, as scikit-learn makes them for a classifier.
     order = np.argsort(y, kind="stable")
     X_sorted, y_sorted = X[order], y[order]
-    with pytest.raises(ValueError, match="single class"):
+    with pytest.raises(ValueError, match="only one class"):
         cross_val_score(make_fast(), X_sorted, y_sorted, cv=KFold(2), error_score="raise")
     scores = cross_val_score(make_fast(), X_sorted, y_sorted, cv=2, error_score="raise")
     assert len(scores) == 2 and all(0 <= s <= 1 for s in scores)

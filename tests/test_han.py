@@ -263,7 +263,7 @@ def test_invalid_inputs_raise_value_error(X, match):
 
 
 def test_label_errors():
-    with pytest.raises(ValueError, match="single class"):
+    with pytest.raises(ValueError, match="only one class"):
         HANClassifier(epochs=1, **SMALL).fit(["a b.", "c d."], ["x", "x"])
     with pytest.raises(ValueError, match="requires y"):
         HANClassifier(epochs=1, **SMALL).fit(["a b.", "c d."])
@@ -600,3 +600,12 @@ def test_r8_accuracy_beats_the_majority_class_by_far():
     accuracy = model.score(r8.data_test, r8.target_test)
     majority = pd.Series(r8.target_test).value_counts(normalize=True).iloc[0]
     assert accuracy >= 0.85 > majority
+
+
+def test_partial_fit_takes_every_class_up_front():
+    docs, y, _ = make_keyword_docs(12, seed=7)
+    first = [d for d, label in zip(docs, y) if label == "good"]
+    model = HANClassifier(**TINY).partial_fit(first, ["good"] * len(first), classes=["bad", "good"])
+    assert model.classes_.tolist() == ["bad", "good"]
+    model.partial_fit(docs, y)  # the other class arrives later
+    assert model.predict_proba(docs).shape == (len(docs), 2)
