@@ -56,8 +56,9 @@ def make_common_estimator():
 
 
 # The estimator reads raw documents or 3-D id arrays, so its tags say two_d_array=False (as
-# CountVectorizer's do) and scikit-learn's parametrize_with_checks yields no check for it; the
-# data-free API checks are run below and no check is expected to fail.
+# CountVectorizer's do) and scikit-learn's parametrize_with_checks yields no check for it here;
+# test_han_checks.py runs the common checks through the 3-D id input, and the data-free API
+# checks run below.
 EXPECTED_FAILED_CHECKS: dict = {}
 
 
