@@ -157,9 +157,8 @@ class SkaquariumEstimator(BaseWrapper):
     #: Parameters that ``save`` stores as None (training-time objects).
     _unsaved_parameters: tuple = ("callbacks",)
 
-    # scikeras entry points that do not apply: hidden so ``hasattr`` tells the truth.
-    # scikeras members that the package does not use (its own encoders, scorer and epoch
-    # counter): hidden too, so they are not mistaken for part of the estimators' API.
+    # scikeras members that do not apply (its entry points, encoders, scorer and epoch
+    # counter): hidden so ``hasattr`` tells the truth and they are not taken for the API.
     current_epoch = _hidden_method("current_epoch")
     feature_encoder = _hidden_method("feature_encoder")
     initialized_ = _hidden_method("initialized_")
@@ -260,8 +259,8 @@ class SkaquariumEstimator(BaseWrapper):
     def _batch_transform(self, training):
         """A function ``(x, y, rng) -> (x, y)`` applied to each training or validation batch
         (``training`` says which) before the model sees it, e.g. to look up per-id inputs or add
-        input noise; ``None`` for none. Called once per fit, after the model is built. See
-        :class:`skaquarium._batches.Batches`."""
+        input noise; ``None`` for none. Called for each sequence made, after the model is
+        built. See :class:`skaquarium._batches.Batches`."""
         return None
 
     #: How sparse inputs reach the graph: densified per batch ("dense") or as a tf.SparseTensor.

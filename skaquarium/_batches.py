@@ -167,7 +167,8 @@ class Batches(keras.utils.PyDataset):
     def __getitem__(self, i):
         rows = self._batches[i]
         x = [_take(a, rows, self.sparse) for a in self.inputs]
-        y = _take(self.targets, rows, "keep")
+        # An autoencoder's targets are its input: the batch is sliced once, not twice.
+        y = x[0] if self.targets is self.inputs[0] else _take(self.targets, rows, "keep")
         if self.transform is not None:
             x, y = self.transform(x, y, self.rng)
         x = [_for_keras(a) for a in x]
@@ -244,9 +245,9 @@ def _cells_per_row(inputs, model, sparse):
             cells += a.nnz / max(a.shape[0], 1)
         else:
             cells += float(np.prod(a.shape[1:]))
-    outputs = model.outputs if isinstance(model.outputs, list) else [model.outputs]
-    for out in outputs:
-        # Axes unknown until the data is seen (trimmed text) count as the inputs do.
+    for out in model.outputs:
+        # Axes unknown until the data is seen (trimmed text) are left out: the inputs, which
+        # are as large, already count them.
         cells += float(np.prod([d for d in out.shape[1:] if d is not None]))
     return cells
 
@@ -327,10 +328,9 @@ def predict(model, batches, *, output_shapes=None):
     -------
     outputs : ndarray, or list of ndarray for a model with several outputs
     """
-    several = isinstance(model.outputs, list) and len(model.outputs) > 1
+    several = len(model.outputs) > 1
     if output_shapes is None:
-        outs = model.outputs if isinstance(model.outputs, list) else [model.outputs]
-        output_shapes = [tuple(d or 0 for d in o.shape[1:]) for o in outs]
+        output_shapes = [tuple(d or 0 for d in o.shape[1:]) for o in model.outputs]
     n = batches.inputs[0].shape[0]
     results = [np.zeros((n, *shape), dtype=np.float32) for shape in output_shapes]
     for rows, outputs in iter_predict(model, batches):

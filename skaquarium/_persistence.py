@@ -69,22 +69,33 @@ def save(estimator, path):
     folder = os.path.dirname(os.path.abspath(path))
     fd, partial = tempfile.mkstemp(prefix=".skaq-", suffix=".partial", dir=folder)
     try:
-        with tempfile.TemporaryDirectory() as tmp:
+        with os.fdopen(fd, "wb") as fh, tempfile.TemporaryDirectory() as tmp:
             model_path = os.path.join(tmp, "model.keras")
             estimator.model_.save(model_path)
-            with os.fdopen(fd, "wb") as fh:
-                with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-                    zf.writestr(_MEMBERS[0], json.dumps(header, allow_nan=True))
-                    zf.writestr(_MEMBERS[1], buf.getvalue())
-                    zf.write(model_path, _MEMBERS[2])
-                fh.flush()
-                os.fsync(fh.fileno())
+            with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+                zf.writestr(_MEMBERS[0], json.dumps(header, allow_nan=True))
+                zf.writestr(_MEMBERS[1], buf.getvalue())
+                zf.write(model_path, _MEMBERS[2])
+            fh.flush()
+            os.fsync(fh.fileno())
+        # mkstemp makes the file private (0600); the model gets the mode a plain open() would
+        # give it, or keeps the mode of the file it replaces.
+        os.chmod(partial, _file_mode(path))
         os.replace(partial, path)
     except BaseException:
         if os.path.exists(partial):
             os.unlink(partial)
         raise
     return path
+
+
+def _file_mode(path):
+    try:
+        return os.stat(path).st_mode & 0o777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def load(path):

@@ -220,24 +220,29 @@ class HierarchicalTokenizer(TransformerMixin, BaseEstimator):
         tags.requires_fit = True
         return tags
 
-    def _split(self, docs, chunk_words="fitted"):
-        """Documents → sentences → words, untruncated; empty sentences dropped; sentences
-        longer than ``chunk_words`` (by default the fitted ``chunk_words_``) cut into pieces."""
-        if chunk_words == "fitted":
-            # A tokenizer saved before chunk_words_ existed had an int or None parameter.
-            chunk_words = getattr(self, "chunk_words_", self.chunk_words)
+    def _split(self, docs):
+        """Documents → sentences → words, untruncated; empty sentences dropped."""
         sent_re = re.compile(self.sentence_pattern)
         word_re = re.compile(self.token_pattern)
         out = []
         for doc in docs:
             if self.lowercase:
                 doc = doc.lower()
-            sentences = [w for w in (word_re.findall(s) for s in sent_re.split(doc) if s) if w]
-            if chunk_words is not None:
-                n = chunk_words
-                sentences = [s[i : i + n] for s in sentences for i in range(0, len(s), n)]
-            out.append(sentences)
+            out.append([w for w in (word_re.findall(s) for s in sent_re.split(doc) if s) if w])
         return out
+
+    @staticmethod
+    def _chunk(docs, n):
+        """Sentences longer than ``n`` words cut into consecutive pieces (None: as they are)."""
+        if n is None:
+            return docs
+        return [[s[i : i + n] for s in d for i in range(0, len(s), n)] for d in docs]
+
+    def _fitted_chunk_words(self):
+        # A tokenizer saved before chunk_words_ existed holds an int or None; an unfitted one
+        # with "auto" has not seen the training documents it decides from, so it does not split.
+        n = getattr(self, "chunk_words_", self.chunk_words)
+        return None if n == "auto" else n
 
     def _resolve_chunk_words(self, docs):
         """``chunk_words`` for ``fit``: "auto" decided from the (unsplit) training documents."""
@@ -266,11 +271,9 @@ class HierarchicalTokenizer(TransformerMixin, BaseEstimator):
         self : HierarchicalTokenizer
             The fitted tokenizer.
         """
-        docs = self._split(check_documents(X), chunk_words=None)
+        docs = self._split(check_documents(X))
         self.chunk_words_ = self._resolve_chunk_words(docs)
-        if self.chunk_words_ is not None:
-            n = self.chunk_words_
-            docs = [[s[i : i + n] for s in d for i in range(0, len(s), n)] for d in docs]
+        docs = self._chunk(docs, self.chunk_words_)
         df = Counter()
         for doc in docs:
             df.update({w for s in doc for w in s})
@@ -316,7 +319,7 @@ class HierarchicalTokenizer(TransformerMixin, BaseEstimator):
             For each document, its sentences; for each sentence, its words. Word ``j`` of sentence
             ``i`` of a document is the word encoded at ``[i, j]`` by :meth:`transform`.
         """
-        docs = self._split(check_documents(X))
+        docs = self._chunk(self._split(check_documents(X)), self._fitted_chunk_words())
         if not truncate:
             return docs
         check_is_fitted(self)

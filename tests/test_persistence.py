@@ -133,3 +133,17 @@ def test_persistence_and_text_import_without_tensorflow():
 def test_estimators_register_themselves(fitted):
     est, _ = fitted
     assert _persistence._REGISTRY["SoftmaxRegressionClassifier"] is type(est)
+
+
+def test_saved_file_gets_the_usual_mode_or_keeps_the_replaced_ones(fitted, tmp_path):
+    est, _ = fitted
+    umask = os.umask(0o022)
+    try:
+        path = tmp_path / "model.skaq"
+        est.save(path)
+        assert path.stat().st_mode & 0o777 == 0o644  # not the temporary file's private 0600
+        path.chmod(0o640)
+        est.save(path)
+        assert path.stat().st_mode & 0o777 == 0o640
+    finally:
+        os.umask(umask)

@@ -75,6 +75,10 @@ def test_auto_chunks_only_text_without_sentence_boundaries():
     words = [f"w{i}" for i in range(50)]
     lengths = rng.randint(60, 200, size=40)
     unpunctuated = [" ".join(rng.choice(words, n)) for n in lengths]  # one "sentence" each
+    # Unfitted, "auto" has nothing to decide from yet: sentences stay whole.
+    assert HierarchicalTokenizer().tokenize(unpunctuated[:1], truncate=False)[0] == [
+        unpunctuated[0].split()
+    ]
     tok = HierarchicalTokenizer().fit(unpunctuated)
     expected = int(np.clip(np.round(np.sqrt(np.percentile(lengths, 95))), 10, 40))
     assert tok.chunk_words_ == expected
