@@ -306,6 +306,9 @@ def iter_predict(model, batches):
     wrap = isinstance(model.input, list) and len(model.inputs) == 1
     for i in range(len(batches)):
         x = batches[i][0]
+        if isinstance(x, tuple):
+            # Keras refuses NumPy arrays next to tensors (e.g. a tf.SparseTensor) in one call.
+            x = tuple(keras.ops.convert_to_tensor(a) if isinstance(a, np.ndarray) else a for a in x)
         out = call([x] if wrap and not isinstance(x, (list, tuple)) else x)
         out = out if isinstance(out, (list, tuple)) else [out]
         yield batches.rows(i), [np.asarray(o) for o in out]

@@ -17,6 +17,8 @@ __all__ = [
     "UnfoldSentences",
     "HashedNgramEmbedding",
     "TiedDense",
+    "LazyL2Embedding",
+    "SparseEmbeddingBag",
 ]
 
 
@@ -377,6 +379,212 @@ class TiedDense(keras.layers.Layer):
                 "activation": keras.activations.serialize(self.activation),
                 "transpose_activation": keras.activations.serialize(self.transpose_activation),
                 "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),
+            }
+        )
+        return config
+
+
+def _used_rows_l2(table, ids, l2):
+    """``l2 * sum(row ** 2)`` over the distinct rows of ``table`` that ``ids`` selects."""
+    import tensorflow as tf
+
+    rows, _ = tf.unique(tf.reshape(tf.cast(ids, tf.int64), [-1]))
+    return l2 * tf.reduce_sum(tf.square(tf.gather(table, rows)))
+
+
+@keras.saving.register_keras_serializable(package="skaquarium")
+class LazyL2Embedding(keras.layers.Embedding):
+    """An embedding whose L2 penalty falls on the rows a batch uses.
+
+    ``l2 * sum(row ** 2)`` over the distinct rows the batch looks up is added to the loss, so a
+    row is penalised at the steps that use it, as :class:`skaquarium._optimizers.LazyAdam` updates
+    it. A penalty on the whole table (``embeddings_regularizer``) would give every row a gradient
+    at every step, which costs as much as the table; for a table whose rows are all used at every
+    step, the two are the same.
+
+    Parameters
+    ----------
+    input_dim, output_dim : int
+        As for :class:`keras.layers.Embedding`.
+    l2 : float, default=0.0
+        The penalty.
+    **kwargs
+        Passed to :class:`keras.layers.Embedding`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skaquarium.layers import LazyL2Embedding
+    >>> layer = LazyL2Embedding(100, 2, l2=0.5, embeddings_initializer="ones")
+    >>> _ = layer(np.array([3, 3, 7]))
+    >>> [float(loss) for loss in layer.losses]  # rows 3 and 7: 0.5 * (2 + 2)
+    [2.0]
+    """
+
+    def __init__(self, input_dim, output_dim, *, l2=0.0, **kwargs):
+        super().__init__(input_dim, output_dim, **kwargs)
+        self.l2 = float(l2)
+
+    def call(self, inputs):
+        if self.l2 > 0:
+            self.add_loss(_used_rows_l2(self.embeddings, inputs, self.l2))
+        return super().call(inputs)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"l2": self.l2})
+        return config
+
+
+@keras.saving.register_keras_serializable(package="skaquarium")
+class SparseEmbeddingBag(keras.layers.Layer):
+    """A dense layer for sparse inputs whose cost follows their nonzeros.
+
+    For a ``tf.SparseTensor`` input of shape ``(batch, input_dim)`` the output is
+    ``input @ kernel + bias``, computed as a weighted sum of the kernel rows that the row's
+    nonzeros select (an embedding bag). Work per row is proportional to its nonzeros, not to
+    ``input_dim``, and the kernel's gradient touches only the rows the batch used
+    (``tf.IndexedSlices``), so an optimizer with sparse updates (see
+    :class:`skaquarium._optimizers.LazyAdam`) never touches the others. Dense inputs are accepted
+    too (converted to sparse).
+
+    Parameters
+    ----------
+    units : int
+        Width of the output.
+    side_units : int, default=0
+        Width of a second output computed from the same (dropped-out) input with a kernel of its
+        own, e.g. a bias term; 0 for none. With it, the layer returns ``[output, side_output]``.
+    use_bias : bool, default=True
+        Add a bias to each output.
+    l2 : float, default=0.0
+        Penalty ``l2 * sum(row ** 2)`` of the distinct kernel rows the batch used, as in
+        :class:`LazyL2Embedding` (a penalty on rows the batch does not use would touch them).
+    dropout : float, default=0.0
+        While training, each nonzero is dropped with this probability (the kept ones scaled by
+        ``1 / (1 - dropout)``), as :class:`keras.layers.Dropout` on the dense input would.
+    kernel_initializer : str or initializer, default="glorot_uniform"
+    seed : int or None, default=None
+        Seed of the dropout.
+    **kwargs
+        Passed to :class:`keras.layers.Layer`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import tensorflow as tf
+    >>> from skaquarium.layers import SparseEmbeddingBag
+    >>> layer = SparseEmbeddingBag(2, use_bias=False, kernel_initializer="ones")
+    >>> x = tf.SparseTensor([[0, 1], [0, 3], [2, 0]], [1.0, 2.0, 0.5], (3, 4))
+    >>> np.asarray(layer(x)).tolist()
+    [[3.0, 3.0], [0.0, 0.0], [0.5, 0.5]]
+    """
+
+    def __init__(
+        self,
+        units,
+        *,
+        side_units=0,
+        use_bias=True,
+        l2=0.0,
+        dropout=0.0,
+        kernel_initializer="glorot_uniform",
+        seed=None,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.units = int(units)
+        self.side_units = int(side_units)
+        self.use_bias = bool(use_bias)
+        self.l2 = float(l2)
+        self.dropout = float(dropout)
+        self.kernel_initializer = keras.initializers.get(kernel_initializer)
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed) if self.dropout > 0 else None
+        # The segment sum's number of rows is only known when the batch arrives.
+        self.supports_jit = False
+
+    def build(self, input_shape):
+        input_dim = int(input_shape[-1])
+        self.kernel = self.add_weight(
+            name="kernel", shape=(input_dim, self.units), initializer=self.kernel_initializer
+        )
+        self.bias = (
+            self.add_weight(name="bias", shape=(self.units,), initializer="zeros")
+            if self.use_bias
+            else None
+        )
+        self.side_kernel = self.side_bias = None
+        if self.side_units:
+            self.side_kernel = self.add_weight(
+                name="side_kernel",
+                shape=(input_dim, self.side_units),
+                initializer=self.kernel_initializer,
+            )
+            if self.use_bias:
+                self.side_bias = self.add_weight(
+                    name="side_bias", shape=(self.side_units,), initializer="zeros"
+                )
+
+    def _sparse_call(self, inputs, kernels, training):
+        import tensorflow as tf
+
+        weights = tf.cast(inputs.values, self.compute_dtype)
+        if training and self.dropout > 0:
+            keep = keras.random.uniform(tf.shape(weights), seed=self.seed_generator)
+            weights = tf.where(keep >= self.dropout, weights / (1.0 - self.dropout), 0.0)
+        # The distinct kernel rows the batch uses are gathered once and the batch is a sparse
+        # matrix over them: the kernel's gradient has one row per distinct row used (not one
+        # per nonzero) and no (nonzeros x units) tensor is ever formed.
+        used, position = tf.unique(inputs.indices[:, 1])
+        rows = [tf.gather(kernel, used) for kernel in kernels]
+        if self.l2 > 0:
+            self.add_loss(self.l2 * sum(tf.reduce_sum(tf.square(r)) for r in rows))
+        rows = rows[0] if len(rows) == 1 else tf.concat(rows, axis=1)
+        matrix = tf.SparseTensor(
+            tf.stack([inputs.indices[:, 0], tf.cast(position, tf.int64)], axis=1),
+            weights,
+            tf.stack([inputs.dense_shape[0], tf.cast(tf.shape(used)[0], tf.int64)]),
+        )
+        return tf.sparse.sparse_dense_matmul(matrix, rows)
+
+    def call(self, inputs, training=None):
+        import tensorflow as tf
+
+        kernels = [self.kernel] if not self.side_units else [self.kernel, self.side_kernel]
+        if not isinstance(inputs, tf.SparseTensor):
+            # A dense input uses every kernel row: one matrix product (fastest for inputs
+            # that are not very sparse).
+            x = ops.cast(inputs, self.compute_dtype)
+            if training and self.dropout > 0:
+                x = keras.random.dropout(x, self.dropout, seed=self.seed_generator)
+            if self.l2 > 0:
+                self.add_loss(self.l2 * sum(ops.sum(ops.square(k)) for k in kernels))
+            out = ops.matmul(x, ops.concatenate(kernels, axis=1) if self.side_units else kernels[0])
+        else:
+            out = self._sparse_call(inputs, kernels, training)
+        if not self.side_units:
+            return out + self.bias if self.use_bias else out
+        main, side = out[:, : self.units], out[:, self.units :]
+        if self.use_bias:
+            main, side = main + self.bias, side + self.side_bias
+        return [main, side]
+
+    def compute_output_shape(self, input_shape):
+        main = (input_shape[0], self.units)
+        return [main, (input_shape[0], self.side_units)] if self.side_units else main
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            {
+                "units": self.units,
+                "side_units": self.side_units,
+                "use_bias": self.use_bias,
+                "l2": self.l2,
+                "dropout": self.dropout,
+                "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),
+                "seed": self.seed,
             }
         )
         return config

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
+import tensorflow as tf
 from _checks import TAGS_RENAMED
 from _roundtrip import assert_round_trips, assert_same_seed_same_output
 from sklearn.base import clone, is_regressor
@@ -142,7 +143,12 @@ def test_cached_embeddings_give_the_network_output(fitted, data):
     )
 
 
-def test_history_input_leaves_out_the_target_rating(fitted, data):
+@pytest.mark.parametrize("path", ["dense", "sparse"])
+def test_history_input_leaves_out_the_target_rating(fitted, data, path, monkeypatch):
+    import skaquarium.dual_mf as dual_mf
+
+    # This catalogue is small: its histories are read densely, unless told otherwise.
+    monkeypatch.setattr(dual_mf, "_DENSE_HISTORY_FILL", 0.0 if path == "dense" else 2.0)
     X, y, _, _ = data
     fit_data = fitted._prepare_fit(X, y, None, reset=False)
     seq = fitted._make_sequence(fit_data, np.arange(len(y)), training=False)
@@ -150,6 +156,10 @@ def test_history_input_leaves_out_the_target_rating(fitted, data):
     n = len(ri)
     n_cols, n_rows = len(fitted.col_ids_), len(fitted.row_ids_)
     # Explicit ratings then the implicit "rated" indicator, both without the target.
+    if path == "sparse":
+        assert isinstance(row_hist, tf.SparseTensor)
+        row_hist = tf.sparse.to_dense(row_hist).numpy()
+        col_hist = tf.sparse.to_dense(col_hist).numpy()
     assert isinstance(row_hist, np.ndarray) and row_hist.shape == (n, 2 * n_cols)
     np.testing.assert_array_equal(row_hist[np.arange(n), ci], 0.0)
     np.testing.assert_array_equal(row_hist[np.arange(n), n_cols + ci], 0.0)
@@ -468,3 +478,115 @@ def test_scikit_learn_invariances_on_pairs(fitted, data):
         X.tolist(), y.astype(int).tolist(), sample_weight=[1.0] * len(y)
     )
     assert model.predict(X_test).dtype == np.float64
+
+
+# -- sparse towers: cost follows the ratings -------------------------------------------------
+
+
+def test_sparse_embedding_bag_is_the_dense_product():
+    from skaquarium.layers import SparseEmbeddingBag
+
+    rng = np.random.RandomState(0)
+    x = sp.random(6, 40, density=0.1, random_state=0, dtype=np.float32).tocsr()
+    layer = SparseEmbeddingBag(3, side_units=1)
+    coo = x.tocoo()
+    sparse = tf.SparseTensor(np.stack([coo.row, coo.col], 1).astype(np.int64), coo.data, x.shape)
+    main, side = layer(sparse)
+    kernel, bias, side_kernel, side_bias = layer.get_weights()
+    layer.set_weights([kernel, rng.normal(size=3), side_kernel, rng.normal(size=1)])
+    main, side = layer(sparse)
+    dense_main, dense_side = layer(x.toarray())
+    kernel, bias, side_kernel, side_bias = layer.get_weights()
+    np.testing.assert_allclose(main, x.toarray() @ kernel + bias, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(side, x.toarray() @ side_kernel + side_bias, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(dense_main, main, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(dense_side, side, rtol=1e-5, atol=1e-6)
+
+
+def test_sparse_and_dense_history_inputs_give_the_same_tower_output(fitted):
+    """The sparse path gives what the dense product of the densified history gave."""
+    tower = fitted.model_.get_layer("row_encoder")
+    hist = fitted._history("row", len(fitted.col_ids_))
+    ids = np.arange(len(fitted.row_ids_))
+    id_vectors = fitted.model_.get_layer("row_embedding").get_weights()[0][ids]
+    coo = hist.tocoo()
+    sparse = tf.SparseTensor(np.stack([coo.row, coo.col], 1).astype(np.int64), coo.data, hist.shape)
+    latent_sparse, bias_sparse = tower([tf.constant(id_vectors), sparse])
+    latent_dense, bias_dense = tower([id_vectors, hist.toarray()])
+    np.testing.assert_allclose(latent_sparse, latent_dense, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(bias_sparse, bias_dense, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(fitted.row_embeddings_, latent_sparse, rtol=1e-5, atol=1e-6)
+
+
+def test_history_sampling_is_seeded_unbiased_and_leaves_out_the_target():
+    from skaquarium.dual_mf import _history_batch
+
+    rng = np.random.RandomState(0)
+    hist = sp.random(5, 300, density=0.5, random_state=1, dtype=np.float32, format="csr")
+    hist.sort_indices()
+    own = np.array([0, 1, 2, 3, 4, 0])
+    other = hist.indices[hist.indptr[own] + 3]  # each pair's target is one of its ratings
+    one = _history_batch(hist, own, other, 20, np.random.RandomState(5)).toarray()
+    again = _history_batch(hist, own, other, 20, np.random.RandomState(5)).toarray()
+    np.testing.assert_array_equal(one, again)
+    # At most 20 ratings per pair (two parts each), never the target.
+    assert (np.count_nonzero(one[:, 300:], axis=1) <= 20).all()
+    assert (one[np.arange(6), other] == 0).all() and (one[np.arange(6), 300 + other] == 0).all()
+    exact = _history_batch(hist, own, other, None, rng).toarray()
+    assert (np.count_nonzero(exact[:, 300:], axis=1) == np.diff(hist.indptr)[own] - 1).all()
+    # The sample's sum estimates the whole history's without bias.
+    mean = np.mean(
+        [_history_batch(hist, own, other, 20, rng).toarray() for _ in range(3000)], axis=0
+    )
+    np.testing.assert_allclose(mean.sum(1), exact.sum(1), rtol=0.03)
+    np.testing.assert_allclose(mean, exact, atol=0.15 * np.abs(exact).max())
+
+
+def test_sampled_histories_train_reproducibly(data, monkeypatch):
+    import skaquarium.dual_mf as dual_mf
+
+    monkeypatch.setattr(dual_mf, "_DENSE_HISTORY_FILL", 2.0)  # sparse, sampled histories
+    X, y, X_test, _ = data
+    params = dict(SMALL, epochs=2, max_history=5)
+    a = DualMFRegressor(**params).fit(X, y).predict(X_test)
+    b = DualMFRegressor(**params).fit(X, y).predict(X_test)
+    np.testing.assert_array_equal(a, b)
+    c = DualMFRegressor(**dict(params, max_history=None)).fit(X, y).predict(X_test)
+    assert not np.allclose(a, c)
+
+
+def test_blocked_recommend_equals_one_block(fitted, data, monkeypatch):
+    import skaquarium.dual_mf as dual_mf
+
+    rows = np.concatenate([fitted.row_ids_, [1000, 1001]])
+    expected = fitted.recommend(rows, k=7)
+    monkeypatch.setattr(dual_mf, "_TOP_K_CELLS", 2 * len(fitted.col_ids_))  # blocks of 2 rows
+    got = fitted.recommend(rows, k=7)
+    np.testing.assert_array_equal(got[0], expected[0])
+    np.testing.assert_array_equal(got[1], expected[1])
+
+
+def test_a_catalogue_too_large_for_a_dense_matrix():
+    """150,000 x 80,000 users x items (48 GB as a dense float32 matrix): fit, encode, predict,
+    recommend and fold_in allocate memory that follows the ratings, not the catalogue."""
+    import tracemalloc
+
+    from skaquarium.datasets import make_ratings
+
+    n_users, n_items = 150_000, 80_000
+    X, y = make_ratings(n_users, n_items, 60_000, random_state=0)
+    X = np.concatenate([X, [[n_users - 1, n_items - 1]]])  # the whole catalogue has ids
+    y = np.concatenate([y, [3.0]])
+    tracemalloc.start()
+    model = DualMFRegressor(n_components=8, epochs=1, batch_size=4096, random_state=0).fit(X, y)
+    pred = model.predict(X[:1000])
+    top, scores = model.recommend(X[:300, 0], k=10)
+    model.fold_in([[n_users + 5, 3], [7, n_items + 9]], [4.0, 2.0])
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert len(model.row_ids_) > 20_000 and len(model.col_ids_) > 10_000
+    assert np.isfinite(pred).all()
+    assert top.shape == (300, 10) and np.isfinite(scores).all()
+    dense_bytes = 4 * n_users * n_items
+    print(f"peak NumPy memory {peak / 1e6:.0f} MB")
+    assert peak < dense_bytes / 100, f"peak NumPy memory {peak / 1e9:.2f} GB"
