@@ -17,6 +17,7 @@ _MODULES = {
     "scikit-learn": "sklearn",
     "pandas": "pandas",
     "scikit-surprise": "surprise",
+    "implicit": "implicit",
 }
 
 
@@ -33,6 +34,6 @@ def versions(*names):
     """Python's version and those of the package and its dependencies (``names``: optional
     extras such as ``"scikit-surprise"``)."""
     out = {"python": platform.python_version()}
-    for name in [n for n in _MODULES if n != "scikit-surprise"] + list(names):
+    for name in [n for n in _MODULES if n not in ("scikit-surprise", "implicit")] + list(names):
         out[name] = importlib.import_module(_MODULES[name]).__version__
     return out

@@ -16,6 +16,18 @@ Measures, with the defaults the README recommends:
 * MovieLens latest-small (half stars), a seeded random 90/10 split, beside SVD and SVD++.
 
 Writes ``benchmarks/results/dual_mf.json`` and ``benchmarks/results/dual_mf.md``.
+
+The scale part, ``python benchmarks/dual_mf.py --scale [--quick]``, runs on synthetic ratings of
+:func:`skaquarium.datasets.make_ratings` (power-law popularity) and writes ``dual_mf_scale.json``
+and ``dual_mf_scale.md``:
+
+* cost per rating: one epoch on 1 million ratings (``--quick``: 200,000) at 2k x 1k, 20k x 10k
+  and 140k x 27k users x items, in ratings per second;
+* 20 million ratings of 138,493 users and 26,744 items (MovieLens-20M-shaped; ``--quick``: 2
+  million of the same catalogue), each in a process of its own for its peak memory: one epoch
+  of DualMFRegressor, encoding every id, ``recommend`` k=10 for every user; beside it
+  ``implicit``'s ALS on the same interactions and Surprise's SVD on the first 5 million ratings
+  (``--quick``: 1 million), fit times.
 """
 
 from __future__ import annotations
@@ -275,10 +287,177 @@ def latest_small(results, rows):
         rows.append((f"latest-small 90/10 RMSE, {name}", f"{out[name]['rmse']:.4f}"))
 
 
+# -- scale: synthetic ratings ---------------------------------------------------------------------
+
+ML20M_SHAPE = (138_493, 26_744)
+#: Wall times of the epochs of the fits in this process (a callback is copied by each fit, so it
+#: records into this module-level list).
+EPOCH_TIMES: list = []
+
+
+def epoch_clock():
+    import keras
+
+    class EpochClock(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            self.start = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            EPOCH_TIMES.append(time.perf_counter() - self.start)
+
+    return EpochClock()
+
+
+def peak_rss_gb():
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6  # kB on Linux
+
+
+def scale_worker(what, n_ratings):
+    """One measurement in a process of its own (for its peak memory); prints JSON."""
+    from skaquarium.datasets import make_ratings
+
+    start = time.perf_counter()
+    X, y = make_ratings(*ML20M_SHAPE, n_ratings, random_state=SEED)
+    out = {"n_ratings": n_ratings, "generate_s": time.perf_counter() - start}
+    if what == "dual_mf":
+        start = time.perf_counter()
+        model = DualMFRegressor(epochs=1, random_state=SEED, callbacks=[epoch_clock()])
+        model.fit(X, y)
+        out["fit_s"] = time.perf_counter() - start
+        out["epoch_s"] = EPOCH_TIMES[-1]
+        start = time.perf_counter()
+        model._after_fit()  # encoding every id, as fit ends
+        out["encode_all_s"] = time.perf_counter() - start
+        start = time.perf_counter()
+        top, _ = model.recommend(model.row_ids_, k=10)
+        out["recommend_all_s"] = time.perf_counter() - start
+        out["n_users"], out["n_items"] = len(model.row_ids_), len(model.col_ids_)
+    elif what == "implicit_als":
+        import scipy.sparse as sp
+        from implicit.als import AlternatingLeastSquares
+
+        users, items = X[:, 0], X[:, 1]
+        matrix = sp.csr_matrix((np.ones(len(y), np.float32), (users, items)), shape=ML20M_SHAPE)
+        model = AlternatingLeastSquares(factors=32, iterations=15, random_state=SEED)
+        start = time.perf_counter()
+        model.fit(matrix, show_progress=False)
+        out["fit_s"] = time.perf_counter() - start
+        out["params"] = "factors=32, iterations=15"
+    elif what == "surprise_svd":
+        _, out["fit_s"] = fit_surprise("SVD", X, y, (1, 5))
+        out["params"] = "Surprise defaults (100 factors, 20 epochs)"
+    out["peak_rss_gb"] = peak_rss_gb()
+    print("RESULT " + json.dumps(out), flush=True)
+
+
+def run_worker(what, n_ratings):
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, __file__, "--scale-worker", what, str(n_ratings)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    for line in proc.stdout.splitlines():
+        if line.startswith("RESULT "):
+            return json.loads(line[len("RESULT ") :])
+    raise RuntimeError(f"{what} on {n_ratings} ratings failed:\n{proc.stderr[-3000:]}")
+
+
+def scale(args):
+    from skaquarium.datasets import make_ratings
+
+    results = {
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "quick": args.quick,
+        "params": DualMFRegressor(random_state=SEED).get_params(),
+        **machine(),
+        "versions": versions("scikit-surprise", "implicit"),
+    }
+    rows = []
+    n_flat = 200_000 if args.quick else 1_000_000
+    flat = {}
+    for n_users, n_items in ((2_000, 1_000), (20_000, 10_000), (140_000, 27_000)):
+        X, y = make_ratings(n_users, n_items, n_flat, random_state=SEED)
+        start = time.perf_counter()
+        DualMFRegressor(epochs=1, random_state=SEED, callbacks=[epoch_clock()]).fit(X, y)
+        fit_s = time.perf_counter() - start
+        key = f"{n_users}x{n_items}"
+        flat[key] = {"epoch_s": EPOCH_TIMES[-1], "fit_s": fit_s}
+        flat[key]["ratings_per_s"] = n_flat / EPOCH_TIMES[-1]
+        print(key, flat[key], flush=True)
+        rows.append(
+            (
+                f"one epoch of {n_flat:,} ratings, {n_users:,} x {n_items:,} users x items: "
+                "ratings/s",
+                f"{flat[key]['ratings_per_s']:,.0f}",
+            )
+        )
+    smallest, largest = flat["2000x1000"], flat["140000x27000"]
+    flat["ratio_smallest_to_largest"] = smallest["ratings_per_s"] / largest["ratings_per_s"]
+    rows.append(
+        (
+            "ratings/s at 2k x 1k / ratings/s at 140k x 27k (target <= 1.5)",
+            f"{flat['ratio_smallest_to_largest']:.2f}",
+        )
+    )
+    results["flat_cost"] = flat
+    n_big = 2_000_000 if args.quick else 20_000_000
+    n_svd = 1_000_000 if args.quick else 5_000_000
+    big = {
+        "DualMF": run_worker("dual_mf", n_big),
+        "implicit_ALS": run_worker("implicit_als", n_big),
+        "Surprise_SVD": run_worker("surprise_svd", n_svd),
+    }
+    results["ml20m_shaped"] = big
+    print(big, flush=True)
+    dual = big["DualMF"]
+    label = f"{n_big / 1e6:g}M ratings, {ML20M_SHAPE[0]:,} x {ML20M_SHAPE[1]:,}"
+    rows += [
+        (f"{label}: DualMF one epoch, min (target <= 15)", f"{dual['epoch_s'] / 60:.1f}"),
+        (f"{label}: DualMF peak RSS, GB (target <= 8)", f"{dual['peak_rss_gb']:.2f}"),
+        (f"{label}: DualMF encoding every id, s", f"{dual['encode_all_s']:.1f}"),
+        (
+            f"{label}: DualMF recommend k=10 for all {dual['n_users']:,} users, s",
+            f"{dual['recommend_all_s']:.1f}",
+        ),
+        (
+            f"{label}: implicit ALS fit (32 factors, 15 iterations), min",
+            f"{big['implicit_ALS']['fit_s'] / 60:.1f}",
+        ),
+        (
+            f"{n_svd / 1e6:g}M of those ratings: Surprise SVD fit (defaults), min",
+            f"{big['Surprise_SVD']['fit_s'] / 60:.1f}",
+        ),
+    ]
+    table = "| measure | value |\n|---|---|\n" + "\n".join(f"| {k} | {v} |" for k, v in rows)
+    print(table)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    results["table"] = dict(rows)
+    (RESULTS / "dual_mf_scale.json").write_text(json.dumps(results, indent=2, default=str) + "\n")
+    header = (
+        "DualMFRegressor at scale on synthetic ratings (`make_ratings`), "
+        f"`python benchmarks/dual_mf.py --scale{' --quick' if args.quick else ''}`, "
+        f"{results['date']}, {results['cpu_count']} CPUs, TensorFlow "
+        f"{results['versions']['tensorflow']}.\n\n"
+    )
+    (RESULTS / "dual_mf_scale.md").write_text(header + table + "\n")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="u1 only, fewer experiments")
+    parser.add_argument("--scale", action="store_true", help="the scale part (synthetic data)")
+    parser.add_argument("--scale-worker", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.scale_worker:
+        return scale_worker(args.scale_worker[0], int(args.scale_worker[1]))
+    if args.scale:
+        return scale(args)
     results = {
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "quick": args.quick,
