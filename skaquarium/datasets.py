@@ -36,6 +36,7 @@ import shutil
 import tarfile
 import tempfile
 import urllib.request
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -66,6 +67,7 @@ _DEFAULT_DATA_HOME = os.path.join("~", "skaquarium_data")
 
 _ML_100K_URL = "https://files.grouplens.org/datasets/movielens/ml-100k.zip"
 _ML_LATEST_SMALL_URL = "https://files.grouplens.org/datasets/movielens/ml-latest-small.zip"
+_ML_1M_URL = "https://files.grouplens.org/datasets/movielens/ml-1m.zip"
 _IMDB_URL = "https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz"
 _TEXTGCN_URL = "https://raw.githubusercontent.com/yao8839836/text_gcn/master/data"
 
@@ -115,6 +117,28 @@ _ML_100K_FILES = (
     *(f"{fold}.{part}" for fold in _ML_100K_FOLDS for part in ("base", "test")),
 )
 _ML_LATEST_SMALL_FILES = ("ratings.csv", "movies.csv")
+_ML_1M_FILES = ("ratings.dat", "users.dat", "movies.dat")
+#: A partial copy of MovieLens 1M (ratings without timestamps, movies re-indexed 1..3,706 in the
+#: order of their MovieIDs), as some data homes hold instead of ``ratings.dat``.
+_ML_1M_PARTIAL_RATINGS = "ratings_user_itemindex_rating.csv.gz"
+#: (ratings, users, rated movies) of MovieLens 1M, checked on every read (the archive has no
+#: published checksum).
+_ML_1M_COUNTS = (1_000_209, 6_040, 3_706)
+_ML_1M_AGE_CODES = {
+    1: "<18",
+    18: "18-24",
+    25: "25-34",
+    35: "35-44",
+    45: "45-49",
+    50: "50-55",
+    56: "56+",
+}
+_ML_1M_OCCUPATIONS = [
+    "other", "academic/educator", "artist", "clerical/admin", "college/grad student",
+    "customer service", "doctor/health care", "executive/managerial", "farmer", "homemaker",
+    "K-12 student", "lawyer", "programmer", "retired", "sales/marketing", "scientist",
+    "self-employed", "technician/engineer", "tradesman/craftsman", "unemployed", "writer",
+]  # fmt: skip
 _ML_RATING_COLUMNS = ["user_id", "item_id", "rating", "timestamp"]
 # Age groups of the MovieLens 1M documentation, applied to the exact ages of 100K.
 _ML_AGE_EDGES = [0, 18, 25, 35, 45, 50, 56, np.inf]
@@ -123,6 +147,21 @@ _ML_AGE_LABELS = ["<18", "18-24", "25-34", "35-44", "45-49", "50-55", "56+"]
 # --------------------------------------------------------------------------- #
 # Descriptions
 # --------------------------------------------------------------------------- #
+
+_DESCR_ML_1M = """\
+MovieLens 1M
+============
+
+1,000,209 ratings (integers 1-5) from 6,040 users (who joined MovieLens in
+2000, each with at least 20 ratings) on 3,706 of 3,883 movies, with the
+users' gender, age group and occupation and the movies' titles and genres.
+There are no official train/test splits; random splits are usual.
+
+Source: https://grouplens.org/datasets/movielens/1m/ (ml-1m.zip).
+Licence: research use only, no redistribution, no commercial use; cite
+F. Maxwell Harper and Joseph A. Konstan. 2015. The MovieLens Datasets:
+History and Context. ACM TiiS 5(4), 19:1-19:19.
+"""
 
 _DESCR_ML_100K = """\
 MovieLens 100K
@@ -434,14 +473,16 @@ def load_movielens(variant="100k", *, data_home=None, download_if_missing=True):
 
     Parameters
     ----------
-    variant : {"100k", "latest-small"}, default="100k"
+    variant : {"100k", "1m", "latest-small"}, default="100k"
         ``"100k"``: MovieLens 100K (100,000 ratings 1-5, 943 users, 1,682
-        movies, user demographics, official splits). ``"latest-small"``: the
+        movies, user demographics, official splits). ``"1m"``: MovieLens 1M
+        (1,000,209 ratings 1-5, 6,040 users, 3,706 rated movies, user
+        demographics, no official splits). ``"latest-small"``: the
         MovieLens latest-small development set (100,836 half-star ratings,
         610 users, 9,742 movies, no user features, no official splits).
     data_home : str or path-like, default=None
-        Folder that holds ``ml-100k/`` or ``ml-latest-small/``; see
-        :func:`get_data_home`.
+        Folder that holds ``ml-100k/``, ``ml-1m/`` or ``ml-latest-small/``;
+        see :func:`get_data_home`.
     download_if_missing : bool, default=True
         Download the official GroupLens zip if the files are missing. The
         archive's SHA-256 checksum is verified before it is extracted.
@@ -497,11 +538,23 @@ def load_movielens(variant="100k", *, data_home=None, download_if_missing=True):
     --------
     get_data_home
 
+    Warns
+    -----
+    UserWarning
+        For ``"1m"`` when the data home holds the partial copy of MovieLens 1M
+        (``ml-1m/ratings_user_itemindex_rating.csv.gz`` instead of
+        ``ratings.dat``): its ratings have no timestamps (the column is -1)
+        and its movies are numbered 1..3,706 in the order of their MovieIDs,
+        so ``item_features`` and ``item_titles`` are None; the warning says so.
+
     Notes
     -----
     The ``(train_index, test_index)`` pairs can be passed as ``cv`` to
     scikit-learn's model selection tools, e.g.
     ``cv=[data.folds[f"u{k}"] for k in range(1, 6)]``.
+
+    MovieLens 1M has no published checksum: its counts of ratings, users and
+    rated movies are checked instead, on every read.
 
     References
     ----------
@@ -521,11 +574,17 @@ def load_movielens(variant="100k", *, data_home=None, download_if_missing=True):
     >>> len(train_index), len(test_index)  # doctest: +SKIP
     (80000, 20000)
     """
-    variants = {"100k": "ml-100k", "latest-small": "ml-latest-small"}
+    variants = {"100k": "ml-100k", "1m": "ml-1m", "latest-small": "ml-latest-small"}
     if variant not in variants:
         raise ValueError(f"variant must be one of {sorted(variants)}; got {variant!r}.")
     if variant == "100k":
         folder, files, url, title = "ml-100k", _ML_100K_FILES, _ML_100K_URL, "MovieLens 100K"
+    elif variant == "1m":
+        folder, files, url, title = "ml-1m", _ML_1M_FILES, _ML_1M_URL, "MovieLens 1M"
+        home, _ = _resolve_data_home(data_home)
+        partial = home / folder / _ML_1M_PARTIAL_RATINGS
+        if not (home / folder / "ratings.dat").is_file() and partial.is_file():
+            files = (_ML_1M_PARTIAL_RATINGS, "users.dat")
     else:
         folder, files, url = "ml-latest-small", _ML_LATEST_SMALL_FILES, _ML_LATEST_SMALL_URL
         title = "MovieLens latest-small"
@@ -549,7 +608,99 @@ def load_movielens(variant="100k", *, data_home=None, download_if_missing=True):
     )
     if variant == "100k":
         return _read_ml_100k(directory)
+    if variant == "1m":
+        return _read_ml_1m(directory)
     return _read_ml_latest_small(directory)
+
+
+def _read_ml_1m(directory):
+    full = (directory / "ratings.dat").is_file()
+    columns = _ML_RATING_COLUMNS
+    if full:
+        ratings = pd.read_csv(
+            directory / "ratings.dat", sep="::", engine="python", names=columns, dtype=np.int64
+        )
+    else:
+        warnings.warn(
+            f"{directory} holds the partial copy of MovieLens 1M ({_ML_1M_PARTIAL_RATINGS}, no "
+            "ratings.dat): the ratings have no timestamps (set to -1) and the movies are "
+            "numbered 1..3,706 in the order of their MovieIDs, not by MovieID, so there are no "
+            "item features or titles. The official ml-1m.zip has all of them.",
+            UserWarning,
+            stacklevel=3,
+        )
+        ratings = pd.read_csv(directory / _ML_1M_PARTIAL_RATINGS, dtype=np.int64)
+        ratings.columns = columns[:3]
+        ratings["timestamp"] = np.int64(-1)
+    ratings["rating"] = ratings["rating"].astype(np.float64)
+    counts = (len(ratings), ratings["user_id"].nunique(), ratings["item_id"].nunique())
+    if counts != _ML_1M_COUNTS:
+        raise DataIntegrityError(
+            f"MovieLens 1M in {directory} has {counts[0]} ratings of {counts[1]} users on "
+            f"{counts[2]} movies; expected {_ML_1M_COUNTS[0]}, {_ML_1M_COUNTS[1]} and "
+            f"{_ML_1M_COUNTS[2]}. The files are incomplete or not MovieLens 1M."
+        )
+    users = pd.read_csv(
+        directory / "users.dat",
+        sep="::",
+        engine="python",
+        names=["user_id", "gender", "age", "occupation", "zip_code"],
+        dtype={"user_id": np.int64, "gender": str, "age": np.int64, "occupation": np.int64},
+    ).sort_values("user_id", ignore_index=True)
+    user_features, user_feature_names = _one_hot(
+        [
+            ("age", users["age"].map(_ML_1M_AGE_CODES).to_numpy(), _ML_AGE_LABELS),
+            ("gender", users["gender"].to_numpy(), ["F", "M"]),
+            (
+                "occupation",
+                users["occupation"].map(dict(enumerate(_ML_1M_OCCUPATIONS))).to_numpy(),
+                _ML_1M_OCCUPATIONS,
+            ),
+        ]
+    )
+    item_ids = np.unique(ratings["item_id"].to_numpy())
+    item_features = item_feature_names = item_titles = None
+    if full:
+        movies = pd.read_csv(
+            directory / "movies.dat",
+            sep="::",
+            engine="python",
+            names=["item_id", "title", "genres"],
+            encoding="latin-1",
+            dtype={"item_id": np.int64, "title": str, "genres": str},
+            keep_default_na=False,
+        ).sort_values("item_id", ignore_index=True)
+        item_ids = movies["item_id"].to_numpy()
+        item_features, vocabulary = _multi_hot(movies["genres"])
+        item_feature_names = np.array([f"genre={name}" for name in vocabulary])
+        item_titles = movies["title"].to_numpy(dtype=str)
+    return Bunch(
+        ratings=ratings[columns],
+        user_ids=users["user_id"].to_numpy(),
+        user_features=user_features,
+        user_feature_names=user_feature_names,
+        item_ids=item_ids,
+        item_features=item_features,
+        item_feature_names=item_feature_names,
+        item_titles=item_titles,
+        folds={},
+        DESCR=_DESCR_ML_1M,
+    )
+
+
+def _multi_hot(labels, sep="|"):
+    """Multi-hot CSR of ``sep``-separated labels, with the sorted label vocabulary."""
+    lists = [value.split(sep) for value in labels]
+    vocabulary = sorted({label for labels_ in lists for label in labels_})
+    position = {label: i for i, label in enumerate(vocabulary)}
+    indices = np.array([position[g] for labels_ in lists for g in labels_], dtype=np.int64)
+    indptr = np.concatenate([[0], np.cumsum([len(labels_) for labels_ in lists])])
+    matrix = sp.csr_matrix(
+        (np.ones(len(indices), dtype=np.float32), indices, indptr),
+        shape=(len(lists), len(vocabulary)),
+    )
+    matrix.sum_duplicates()
+    return matrix, vocabulary
 
 
 def _read_ml_ratings(path):

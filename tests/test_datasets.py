@@ -13,6 +13,7 @@ import json
 import os
 import tarfile
 import urllib.error
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -663,3 +664,70 @@ def test_make_ratings_is_seeded_distinct_and_long_tailed():
 def test_make_ratings_rejects_impossible_requests(kwargs, message):
     with pytest.raises(ValueError, match=message):
         datasets.make_ratings(**kwargs)
+
+
+def _fake_ml_1m_zip(path):
+    """A tiny archive with the layout and formats of ml-1m.zip ('::'-separated, Latin-1)."""
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr(
+            "ml-1m/ratings.dat",
+            "1::1193::5::978300760\n1::661::3::978302109\n2::1193::4::978298413\n",
+        )
+        zf.writestr("ml-1m/users.dat", "1::F::1::10::48067\n2::M::56::16::70072\n")
+        zf.writestr(
+            "ml-1m/movies.dat",
+            "661::James and the Giant Peach (1996)::Animation|Children's|Musical\n"
+            "1193::One Flew Over the Cuckoo's Nest (1975)::Drama\n"
+            "5::Misérables, Les (1995)::Drama\n".encode("latin-1"),
+        )
+    return path
+
+
+def test_fake_ml_1m_download(monkeypatch, tmp_path):
+    archive = _fake_ml_1m_zip(tmp_path / "ml-1m.zip")
+    url = "https://files.grouplens.org/datasets/movielens/ml-1m.zip"
+    calls = _serve(monkeypatch, {url: archive})
+    with pytest.raises(datasets.DataIntegrityError, match="expected 1000209"):
+        load_movielens("1m", data_home=tmp_path / "home")
+    assert calls == [url]
+    monkeypatch.setattr(datasets, "_ML_1M_COUNTS", (3, 2, 2))  # the fake archive's counts
+    ml = load_movielens("1m", data_home=tmp_path / "home")
+    assert calls == [url]  # the files were kept; no second download
+    assert ml.ratings["rating"].tolist() == [5.0, 3.0, 4.0]
+    assert ml.ratings["timestamp"].tolist() == [978300760, 978302109, 978298413]
+    np.testing.assert_array_equal(ml.item_ids, [5, 661, 1193])
+    assert ml.item_titles[0] == "Misérables, Les (1995)"
+    assert list(ml.item_feature_names) == [
+        "genre=Animation",
+        "genre=Children's",
+        "genre=Drama",
+        "genre=Musical",
+    ]
+    names = list(ml.user_feature_names)
+    row = dict(zip(names, ml.user_features.toarray()[0]))
+    assert row["age=<18"] == row["gender=F"] == row["occupation=K-12 student"] == 1.0
+    assert ml.user_features.toarray()[1][names.index("occupation=self-employed")] == 1.0
+
+
+def test_partial_ml_1m_copy_is_read_with_a_warning(monkeypatch, tmp_path):
+    folder = tmp_path / "ml-1m"
+    folder.mkdir()
+    (folder / "ratings_user_itemindex_rating.csv.gz").write_bytes(
+        gzip.compress(b"user_id,item_index,rating\n1,1,5\n2,1,4\n1,2,3\n")
+    )
+    (folder / "users.dat").write_text("1::F::1::10::48067\n2::M::56::16::70072\n")
+    monkeypatch.setattr(datasets, "_ML_1M_COUNTS", (3, 2, 2))
+    with pytest.warns(UserWarning, match="partial copy of MovieLens 1M.*no timestamps"):
+        ml = load_movielens("1m", data_home=tmp_path, download_if_missing=False)
+    assert ml.ratings.shape == (3, 4) and (ml.ratings["timestamp"] == -1).all()
+    assert ml.item_features is None and ml.item_titles is None
+    np.testing.assert_array_equal(ml.item_ids, [1, 2])
+
+
+@pytest.mark.realdata
+def test_real_ml_1m_counts():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # the shared copy is the partial one
+        ml = load_movielens("1m", download_if_missing=False)
+    assert len(ml.ratings) == 1_000_209 and ml.user_features.shape == (6040, 30)
+    assert abs(ml.ratings["rating"].mean() - 3.581564) < 1e-6
