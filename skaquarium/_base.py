@@ -265,6 +265,8 @@ class SkaquariumEstimator(BaseWrapper):
 
     #: How sparse inputs reach the graph: densified per batch ("dense") or as a tf.SparseTensor.
     _sparse_batches = "dense"
+    #: Threads that prepare training batches ahead of the model (for a costly ``transform``).
+    _batch_workers = 1
     #: Whether input shapes vary from batch to batch (e.g. text trimmed to each batch's length).
     _variable_batch_shapes = False
 
@@ -280,6 +282,7 @@ class SkaquariumEstimator(BaseWrapper):
             index=index,
             transform=self._batch_transform(training),
             sparse=self._sparse_batches,
+            workers=self._batch_workers if training else 1,
         )
         return batches.as_dataset() if self._variable_batch_shapes else batches
 

@@ -101,6 +101,11 @@ class Batches(keras.utils.PyDataset):
         ``tf.SparseTensor``.
     sparse : {"dense", "keep"}, default="dense"
         Whether sparse inputs are densified per batch or kept sparse.
+    workers : int, default=1
+        Threads that prepare batches ahead of the model (Keras' ``PyDataset`` workers): with
+        2, a batch's ``transform`` runs while the model trains on the previous one. Batches are
+        the same whatever the number: each batch's generator is seeded by ``seed``, the epoch
+        and the batch's position.
 
     Notes
     -----
@@ -121,8 +126,9 @@ class Batches(keras.utils.PyDataset):
         index=None,
         transform=None,
         sparse="dense",
+        workers=1,
     ):
-        super().__init__()
+        super().__init__(workers=workers, use_multiprocessing=False)
         self._multi = isinstance(inputs, (list, tuple))
         self.inputs = list(inputs) if self._multi else [inputs]
         self.targets = targets
@@ -135,6 +141,10 @@ class Batches(keras.utils.PyDataset):
         n = self.inputs[0].shape[0]
         self.index = np.arange(n) if index is None else np.asarray(index)
         self.rng = np.random.RandomState(seed)
+        # The per-batch generators derive from this and the epoch: batches do not depend on
+        # the order in which worker threads make them.
+        self._seed = int(self.rng.randint(np.iinfo(np.int32).max))
+        self._epoch = 0
         self._batches = self._make_batches()
 
     def _make_batches(self):
@@ -170,7 +180,7 @@ class Batches(keras.utils.PyDataset):
         # An autoencoder's targets are its input: the batch is sliced once, not twice.
         y = x[0] if self.targets is self.inputs[0] else _take(self.targets, rows, "keep")
         if self.transform is not None:
-            x, y = self.transform(x, y, self.rng)
+            x, y = self.transform(x, y, np.random.RandomState([self._seed, self._epoch, i]))
         x = [_for_keras(a) for a in x]
         x = tuple(x) if self._multi else x[0]  # Keras wants a tuple for several inputs
         if self.targets is None:
@@ -181,6 +191,7 @@ class Batches(keras.utils.PyDataset):
         return x, y, self.sample_weight[rows]
 
     def on_epoch_end(self):
+        self._epoch += 1
         if self.shuffle:
             self._batches = self._make_batches()
 

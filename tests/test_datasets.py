@@ -153,7 +153,7 @@ def test_invalid_names():
     with pytest.raises(ValueError, match="only available for"):
         load_text_corpus("R52", clean=True)
     with pytest.raises(ValueError, match="variant must be one of"):
-        load_movielens("1m")
+        load_movielens("10m")
 
 
 # --------------------------------------------------------------------------- #
