@@ -13,6 +13,8 @@ ROOT = Path(__file__).resolve().parents[1]
 START, END = "<!-- results:start -->", "<!-- results:end -->"
 SECTIONS = [
     ("DualMFRegressor — MovieLens", "dual_mf.md"),
+    ("DualMFRegressor — MovieLens 1M", "dual_mf_ml1m.md"),
+    ("DualMFRegressor — at scale (synthetic ratings)", "dual_mf_scale.md"),
     ("SoftmaxAutoEncoderTransformer — 20 Newsgroups", "softmax_autoencoder.md"),
     ("HANClassifier — R8, MR, 20 Newsgroups, IMDB", "han.md"),
     ("HANClassifier — does the attention point at the evidence?", "han_attention.md"),

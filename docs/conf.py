@@ -139,7 +139,15 @@ html_show_sourcelink = False
 
 # -- generated pieces: benchmark tables, API completeness ---------------------------------------------
 
-BENCHMARKS = ("dual_mf", "softmax_autoencoder", "han", "han_attention")
+#: Results file name -> the command that writes it.
+BENCHMARKS = {
+    "dual_mf": "python benchmarks/dual_mf.py",
+    "dual_mf_scale": "python benchmarks/dual_mf.py --scale",
+    "dual_mf_ml1m": "python benchmarks/dual_mf.py --ml1m",
+    "softmax_autoencoder": "python benchmarks/softmax_autoencoder.py",
+    "han": "python benchmarks/han.py",
+    "han_attention": "python benchmarks/han_attention.py",
+}
 GENERATED = HERE / "generated"
 
 
@@ -207,19 +215,19 @@ def write_benchmark_includes(app=None):
     saying plainly that the results file does not exist (no figure is ever written by hand)."""
     target = GENERATED / "benchmarks"
     target.mkdir(parents=True, exist_ok=True)
-    for name in BENCHMARKS:
+    for name, command in BENCHMARKS.items():
         source = ROOT / "benchmarks" / "results" / f"{name}.md"
         if source.is_file():
             text = (
                 f"The table below is ``benchmarks/results/{name}.md``, written by "
-                f"``python benchmarks/{name}.py`` (hardware, library versions and date are in "
+                f"``{command}`` (hardware, library versions and date are in "
                 f"``benchmarks/results/{name}.json``).\n\n" + markdown_to_rst(source.read_text())
             )
         else:
             text = (
                 ".. note::\n\n"
                 f"   No benchmark results yet: ``benchmarks/results/{name}.md`` did not exist when "
-                f"this page was built. Run ``python benchmarks/{name}.py`` to measure them; the "
+                f"this page was built. Run ``{command}`` to measure them; the "
                 "table then appears here on the next build.\n"
             )
         path = target / f"{name}.rst.inc"

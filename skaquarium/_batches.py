@@ -128,7 +128,8 @@ class Batches(keras.utils.PyDataset):
         sparse="dense",
         workers=1,
     ):
-        super().__init__(workers=workers, use_multiprocessing=False)
+        # A small queue: prefetched batches of wide inputs can be large.
+        super().__init__(workers=workers, use_multiprocessing=False, max_queue_size=2 * workers)
         self._multi = isinstance(inputs, (list, tuple))
         self.inputs = list(inputs) if self._multi else [inputs]
         self.targets = targets

@@ -613,8 +613,8 @@ class DualMFRegressor(RegressorMixin, SkaquariumEstimator):
     there. ``optimizer="adam"`` updates only the rows of the id embeddings and history kernels
     that a batch uses (:class:`~skaquarium._optimizers.LazyAdam`), and ``l2`` penalises only
     those rows. :meth:`recommend` scores rows in blocks. Nothing as large as users x items is
-    ever allocated: 20 million ratings of 138,000 users and 27,000 items train on one machine
-    (see the scale benchmark in the README).
+    ever allocated (a test trains on a catalogue of 150,000 x 80,000, which would take 48 GB as
+    a dense matrix); the README's scale benchmark gives the throughput.
 
     How long to train: five passes (``epochs=5``) at the default learning rate and batch size
     suit MovieLens-sized data (100,000 ratings); more passes overfit there. On other data, tune
