@@ -59,6 +59,16 @@ RESULTS = Path(__file__).resolve().parent / "results"
 SEED = 0
 
 
+def write_results(name, results, rows, header):
+    """Print the table and write ``results/<name>.json`` and ``results/<name>.md``."""
+    table = "| measure | value |\n|---|---|\n" + "\n".join(f"| {k} | {v} |" for k, v in rows)
+    print(table)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    results["table"] = dict(rows)
+    (RESULTS / f"{name}.json").write_text(json.dumps(results, indent=2, default=str) + "\n")
+    (RESULTS / f"{name}.md").write_text(header + table + "\n")
+
+
 def rmse(pred, truth):
     return float(np.sqrt(np.mean((np.asarray(pred) - np.asarray(truth)) ** 2)))
 
@@ -437,18 +447,13 @@ def scale(args):
             f"{big['Surprise_SVD']['fit_s'] / 60:.1f}",
         ),
     ]
-    table = "| measure | value |\n|---|---|\n" + "\n".join(f"| {k} | {v} |" for k, v in rows)
-    print(table)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    results["table"] = dict(rows)
-    (RESULTS / "dual_mf_scale.json").write_text(json.dumps(results, indent=2, default=str) + "\n")
     header = (
         "DualMFRegressor at scale on synthetic ratings (`make_ratings`), "
         f"`python benchmarks/dual_mf.py --scale{' --quick' if args.quick else ''}`, "
         f"{results['date']}, {results['cpu_count']} CPUs, TensorFlow "
         f"{results['versions']['tensorflow']}.\n\n"
     )
-    (RESULTS / "dual_mf_scale.md").write_text(header + table + "\n")
+    write_results("dual_mf_scale", results, rows, header)
 
 
 # -- MovieLens 1M ---------------------------------------------------------------------------------
@@ -492,11 +497,6 @@ def movielens_1m(args):
     rows.append(
         ("DualMF fit time / SVDpp fit time (target <= 2)", f"{out['fit_ratio_to_SVDpp']:.2f}")
     )
-    table = "| measure | value |\n|---|---|\n" + "\n".join(f"| {k} | {v} |" for k, v in rows)
-    print(table)
-    results["table"] = dict(rows)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "dual_mf_ml1m.json").write_text(json.dumps(results, indent=2, default=str) + "\n")
     header = (
         "DualMFRegressor on MovieLens 1M, `python benchmarks/dual_mf.py --ml1m`, "
         f"{results['date']}, {results['cpu_count']} CPUs, TensorFlow "
@@ -508,7 +508,7 @@ def movielens_1m(args):
         )
         + "\n\n"
     )
-    (RESULTS / "dual_mf_ml1m.md").write_text(header + table + "\n")
+    write_results("dual_mf_ml1m", results, rows, header)
 
 
 def main(argv=None):
@@ -541,17 +541,12 @@ def main(argv=None):
     cold_start(ml, results, rows)
     if not args.quick:
         latest_small(results, rows)
-    table = "| measure | value |\n|---|---|\n" + "\n".join(f"| {k} | {v} |" for k, v in rows)
-    print(table)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    results["table"] = dict(rows)
-    (RESULTS / "dual_mf.json").write_text(json.dumps(results, indent=2, default=str) + "\n")
     header = (
         f"DualMFRegressor on MovieLens, `python benchmarks/dual_mf.py{' --quick' if args.quick else ''}`"
         f", {results['date']}, {results['cpu_count']} CPUs, TensorFlow "
         f"{results['versions']['tensorflow']}, Surprise {results['versions']['scikit-surprise']}.\n\n"
     )
-    (RESULTS / "dual_mf.md").write_text(header + table + "\n")
+    write_results("dual_mf", results, rows, header)
 
 
 if __name__ == "__main__":

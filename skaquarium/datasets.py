@@ -836,16 +836,7 @@ def _read_ml_latest_small(directory):
         keep_default_na=False,
     ).sort_values("movieId", ignore_index=True)
 
-    movie_genres = [genres.split("|") for genres in movies["genres"]]
-    vocabulary = sorted({genre for genres in movie_genres for genre in genres})
-    position = {genre: i for i, genre in enumerate(vocabulary)}
-    indices = np.array([position[g] for genres in movie_genres for g in genres], dtype=np.int64)
-    indptr = np.concatenate([[0], np.cumsum([len(genres) for genres in movie_genres])])
-    item_features = sp.csr_matrix(
-        (np.ones(len(indices), dtype=np.float32), indices, indptr),
-        shape=(len(movies), len(vocabulary)),
-    )
-    item_features.sum_duplicates()
+    item_features, vocabulary = _multi_hot(movies["genres"])
 
     return Bunch(
         ratings=ratings,

@@ -952,9 +952,10 @@ class DualMFRegressor(RegressorMixin, SkaquariumEstimator):
         hist.data = hist.data - np.float32(self.global_mean_)
         return hist
 
-    def _history(self, side, n_fit_other):
-        """The towers' history input of every known id of ``side``, exact (as encoded)."""
-        hist = self._centred_history(side, n_fit_other)
+    def _history(self, side, n_fit_other, centred=None):
+        """The towers' history input of every known id of ``side``, exact (as encoded), from
+        ``centred`` (``_centred_history``) when the caller has it."""
+        hist = self._centred_history(side, n_fit_other) if centred is None else centred
         rows = np.repeat(np.arange(hist.shape[0]), np.diff(hist.indptr))
         return _history_input(hist, rows, hist.indices, hist.data, np.diff(hist.indptr)[rows], 1.0)
 
@@ -1028,7 +1029,7 @@ class DualMFRegressor(RegressorMixin, SkaquariumEstimator):
             if self._history_enabled(side):
                 history = self._centred_history(side, n_other)
                 if _dense_histories(history, max_history):
-                    dense = self._history(side, n_other)
+                    dense = self._history(side, n_other, centred=history)
             side_inputs[side] = (features, history, dense)
 
         def transform(x, y, rng):
@@ -1103,7 +1104,7 @@ class DualMFRegressor(RegressorMixin, SkaquariumEstimator):
         if not hasattr(self, "row_layers_"):  # a file saved before these were fitted attributes
             self.row_layers_ = _parse_layers(self.row_layers, "row_layers")
             self.col_layers_ = _parse_layers(self.col_layers, "col_layers")
-        if isinstance(self.model_.get_layer("row_bias"), keras.layers.Embedding) and any(
+        if any(  # a graph of earlier versions: dense history layers and one side-bias layer
             isinstance(layer, keras.layers.Dense) and layer.name.endswith("_side_bias")
             for side in ("row", "col")
             for layer in self.model_.get_layer(f"{side}_encoder").layers

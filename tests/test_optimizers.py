@@ -26,12 +26,22 @@ def _adam_reference(table, X, y, epochs, learning_rate=0.05):
     return dense.get_weights()[0]
 
 
-def test_rows_used_at_every_step_are_updated_as_by_adam():
-    X = np.array([[0, 1], [2, 3], [4, 5], [1, 0]])  # every row at every step (one batch)
-    y = np.random.RandomState(0).normal(size=(4, 6))
+@pytest.mark.parametrize(
+    "X, epochs",
+    [
+        # Every row at every step (one batch): Adam's updates exactly.
+        (np.array([[0, 1], [2, 3], [4, 5], [1, 0]]), 5),
+        # Row 0 used four times in one batch: Adam's step on the row's gradient (the sum of the
+        # four parts), not on each part (Keras' Adam squares a sparse gradient's parts one by one).
+        (np.array([[0, 0], [0, 0], [1, 2], [3, 4], [5, 1]]), 3),
+    ],
+    ids=["every-row-every-step", "repeated-rows"],
+)
+def test_used_rows_are_updated_as_by_adam_on_the_dense_gradient(X, epochs):
+    y = np.random.RandomState(len(X)).normal(size=(len(X), 6))
     lazy = _table_model(LazyAdam(0.05))
-    expected = _adam_reference(lazy.get_weights()[0], X, y, epochs=5)
-    lazy.fit(X, y, epochs=5, batch_size=4, verbose=0, shuffle=False)
+    expected = _adam_reference(lazy.get_weights()[0], X, y, epochs=epochs)
+    lazy.fit(X, y, epochs=epochs, batch_size=len(X), verbose=0, shuffle=False)
     np.testing.assert_allclose(lazy.get_weights()[0], expected, rtol=1e-5, atol=1e-6)
 
 
@@ -46,17 +56,6 @@ def test_unused_rows_and_their_moments_stay_as_they_were():
     np.testing.assert_array_equal(after[2:], before[2:])
     moments = [v.numpy() for v in model.optimizer.variables if tuple(v.shape) == (6, 3)]
     assert moments and all(np.all(m[2:] == 0) for m in moments)
-
-
-def test_repeated_rows_in_a_batch_are_summed_once():
-    # Row 0 used four times in one batch: Adam's step on the row's gradient (the sum of the four
-    # parts), not on each part (Keras' Adam squares the parts of a sparse gradient one by one).
-    X = np.array([[0, 0], [0, 0], [1, 2], [3, 4], [5, 1]])
-    y = np.random.RandomState(1).normal(size=(5, 6))
-    lazy = _table_model(LazyAdam(0.05))
-    expected = _adam_reference(lazy.get_weights()[0], X, y, epochs=3)
-    lazy.fit(X, y, epochs=3, batch_size=5, verbose=0, shuffle=False)
-    np.testing.assert_allclose(lazy.get_weights()[0], expected, rtol=1e-5, atol=1e-6)
 
 
 def test_amsgrad_is_refused_and_the_optimizer_saves():
