@@ -141,11 +141,15 @@ def _format_default(value):
 def _training_parameters_doc(cls, indent):
     """The docstring entries of the training parameters, with ``cls``'s defaults."""
     signature = inspect.signature(cls.__init__).parameters
+    # An estimator may document a parameter its own way (e.g. an extra accepted value):
+    # ``_training_parameter_docs = {name: (type, doc)}``.
+    overrides = getattr(cls, "_training_parameter_docs", {})
     lines = []
     for param in TRAINING_PARAMETERS:
         default = _format_default(signature[param.name].default)
-        lines.append(f"{indent}{param.name} : {param.type}, default={default}")
-        text = param.doc.replace("{samples}", cls._samples)
+        kind, doc = overrides.get(param.name, (param.type, param.doc))
+        lines.append(f"{indent}{param.name} : {kind}, default={default}")
+        text = doc.replace("{samples}", cls._samples)
         lines.extend(
             textwrap.wrap(
                 text,

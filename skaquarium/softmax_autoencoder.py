@@ -14,6 +14,7 @@ Hamming search :func:`hamming_search`.
 
 from __future__ import annotations
 
+import math
 from numbers import Integral, Real
 
 import keras
@@ -23,6 +24,7 @@ from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import (
     _check_sample_weight,
+    _num_samples,
     check_array,
     check_is_fitted,
     check_non_negative,
@@ -37,8 +39,17 @@ __all__ = [
     "SoftmaxAutoEncoderTransformer",
     "SoftmaxKLDivergence",
     "build_softmax_autoencoder",
+    "hamming_radius_search",
     "hamming_search",
 ]
+
+#: ``epochs="auto"``: about this many optimizer steps per code activation, and the fewest and most
+#: epochs. Tanh codes: the clustering recipe of ``benchmarks/softmax_autoencoder.py`` (5 epochs of
+#: 512 of 20 Newsgroups' 18,846 documents, 185 steps). Binary codes: on held-out training
+#: documents of 20 Newsgroups, precision@100 of 32-bit codes rose from 0.45 after 300 steps to
+#: 0.49 after 750 (batches of 256).
+_AUTO_STEPS = {"tanh": 200, "binary": 800}
+_AUTO_EPOCHS = (5, 100)
 
 _HIDDEN_ACTIVATIONS = {"relu", "tanh", "sigmoid", "elu", "selu", "gelu", "silu"}
 
@@ -396,6 +407,74 @@ def hamming_search(query_codes, database_codes, n_neighbors=10, *, chunk_size=No
     >>> distances.tolist(), indices.tolist()
     ([[1, 2]], [[1, 2]])
     """
+    queries, database = _check_code_pair(query_codes, database_codes)
+    n_db = database.shape[0]
+    if not isinstance(n_neighbors, Integral) or not 1 <= n_neighbors <= n_db:
+        raise ValueError(
+            f"n_neighbors must be an integer in [1, n_database={n_db}]; got {n_neighbors!r}."
+        )
+    k = int(n_neighbors)
+    distances = np.empty((queries.shape[0], k), dtype=np.int64)
+    indices = np.empty((queries.shape[0], k), dtype=np.int64)
+    for start, dist in _distance_chunks(queries, database, chunk_size):
+        # Distances are small integers (uint8 or uint16): NumPy's stable argsort is then a radix
+        # sort, linear in n_database, and breaks ties by database position.
+        top = np.argsort(dist, axis=1, kind="stable")[:, :k]
+        distances[start : start + len(dist)] = np.take_along_axis(dist, top, axis=1)
+        indices[start : start + len(dist)] = top
+    return distances, indices
+
+
+def hamming_radius_search(query_codes, database_codes, radius, *, chunk_size=None):
+    """All database codes within Hamming distance ``radius`` of each query.
+
+    The exact counterpart of a hash-table lookup within a radius; the same packed codes and the
+    same distance computation as :func:`hamming_search`.
+
+    Parameters
+    ----------
+    query_codes : ndarray of shape (n_queries, n_bytes), dtype uint8
+        Packed query codes.
+    database_codes : ndarray of shape (n_database, n_bytes), dtype uint8
+        Packed database codes.
+    radius : int
+        Largest Hamming distance returned (0: identical codes only).
+    chunk_size : int, default=None
+        Queries per chunk; by default about 3M distances are held at a time.
+
+    Returns
+    -------
+    distances : ndarray of shape (n_queries,), dtype object
+        For each query, the int64 distances of its neighbours, ascending (ties by database
+        position), as :meth:`sklearn.neighbors.NearestNeighbors.radius_neighbors` returns them.
+    indices : ndarray of shape (n_queries,), dtype object
+        For each query, the int64 row indices of its neighbours in ``database_codes``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skaquarium.softmax_autoencoder import hamming_radius_search
+    >>> database = np.packbits(np.array([[0, 0, 0, 0], [1, 1, 1, 1], [1, 0, 0, 0]]), axis=1)
+    >>> query = np.packbits(np.array([[1, 1, 0, 0]]), axis=1)
+    >>> distances, indices = hamming_radius_search(query, database, radius=1)
+    >>> distances[0].tolist(), indices[0].tolist()
+    ([1], [2])
+    """
+    queries, database = _check_code_pair(query_codes, database_codes)
+    if not isinstance(radius, Integral) or radius < 0:
+        raise ValueError(f"radius must be a non-negative integer; got {radius!r}.")
+    distances = np.empty(queries.shape[0], dtype=object)
+    indices = np.empty(queries.shape[0], dtype=object)
+    for start, dist in _distance_chunks(queries, database, chunk_size):
+        for i, row in enumerate(dist):
+            near = np.flatnonzero(row <= radius)
+            order = np.argsort(row[near], kind="stable")
+            indices[start + i] = near[order].astype(np.int64)
+            distances[start + i] = row[near][order].astype(np.int64)
+    return distances, indices
+
+
+def _check_code_pair(query_codes, database_codes):
     queries = _as_words(query_codes, "query_codes")
     database = _as_words(database_codes, "database_codes")
     if np.shape(query_codes)[1] != np.shape(database_codes)[1]:
@@ -404,29 +483,23 @@ def hamming_search(query_codes, database_codes, n_neighbors=10, *, chunk_size=No
             f"database_codes have {np.asarray(database_codes).shape[1]}; both must be packed "
             "codes of the same length."
         )
-    n_db = database.shape[0]
-    if not isinstance(n_neighbors, Integral) or not 1 <= n_neighbors <= n_db:
-        raise ValueError(
-            f"n_neighbors must be an integer in [1, n_database={n_db}]; got {n_neighbors!r}."
-        )
-    k = int(n_neighbors)
+    return queries, database
+
+
+def _distance_chunks(queries, database, chunk_size):
+    """``(start, distances)`` for chunks of queries: the Hamming distances of the chunk's queries
+    to every database code, as popcounts of the XOR of 64-bit words, in the smallest unsigned
+    type that holds them."""
     n_words = database.shape[1]
     if chunk_size is None:
-        chunk_size = max(1, 3_000_000 // max(n_db * n_words, 1))
-    # Distances are small integers: in uint8 (up to 255 bits) or uint16, NumPy's stable argsort is
-    # a radix sort, linear in n_database, and breaks ties by database position.
+        chunk_size = max(1, 3_000_000 // max(database.shape[0] * n_words, 1))
     dtype = np.uint8 if 64 * n_words <= 255 else np.uint16
-    distances = np.empty((queries.shape[0], k), dtype=np.int64)
-    indices = np.empty((queries.shape[0], k), dtype=np.int64)
     for start in range(0, queries.shape[0], chunk_size):
         q = queries[start : start + chunk_size]
         dist = np.bitwise_count(q[:, None, 0] ^ database[None, :, 0]).astype(dtype, copy=False)
         for w in range(1, n_words):
             dist += np.bitwise_count(q[:, None, w] ^ database[None, :, w])
-        top = np.argsort(dist, axis=1, kind="stable")[:, :k]
-        distances[start : start + len(q)] = np.take_along_axis(dist, top, axis=1)
-        indices[start : start + len(q)] = top
-    return distances, indices
+        yield start, dist
 
 
 # -- estimator -----------------------------------------------------------------------------------
@@ -449,15 +522,22 @@ class SoftmaxAutoEncoderTransformer(
 
     Parameters
     ----------
-    n_components : int, default=32
+    n_components : int, default=64
         Code size (number of bits for binary codes).
     hidden_layer_sizes : tuple of int, default=(256,)
         Sizes of the encoder's hidden layers; ``()`` for none. Ignored when ``encoder`` is given.
-    activation : {"binary", "tanh"}, default="binary"
-        Code activation: ``"binary"`` is ``1 / (1 + exp(-alpha * x))``, ``"tanh"`` gives codes in
-        (-1, 1).
-    alpha : float, default=50.0
-        Slope of the binary activation; larger is closer to a step.
+    activation : {"tanh", "binary"}, default="tanh"
+        Code activation. ``"tanh"`` gives codes in (-1, 1), for clustering and other uses of
+        real-valued codes (the default: with the other defaults, KMeans on the L2-normalised
+        codes of 20 Newsgroups reaches a v-measure above LDA's in less time than LDA). ``"binary"``
+        is ``1 / (1 + exp(-alpha * x))``, whose trained units sit near 0 or 1: codes for
+        :meth:`pack_codes` and :func:`hamming_search`. For retrieval, ``input_scaling="tfidf"``,
+        ``batch_size=256`` and ``learning_rate=2e-3`` did better on held-out 20 Newsgroups
+        documents (precision@100 of 32-bit codes 0.515 against 0.462 with the other defaults).
+    alpha : float, default=10.0
+        Slope of the binary activation; larger is closer to a step. On held-out 20 Newsgroups
+        documents, 32-bit codes retrieved best at 10 (precision@100 0.515; 5: 0.512; 50: 0.494),
+        with 97% of the units within 0.05 of 0 or 1 at 10.
     hidden_activation : {"relu", "tanh", "sigmoid", "elu", "selu", "gelu", "silu"}, default="relu"
         Activation of the hidden layers. Ignored when ``encoder`` is given.
     encoder : keras.layers.Layer or keras.Model, default=None
@@ -577,15 +657,26 @@ class SoftmaxAutoEncoderTransformer(
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "tied_weights": ["boolean"],
         "loss": [str],
+        "epochs": [*SkaquariumEstimator._parameter_constraints["epochs"], StrOptions({"auto"})],
+    }
+    _training_parameter_docs = {
+        "epochs": (
+            'int or "auto"',
+            "Passes over the training documents (the most, with ``early_stopping``). "
+            '``"auto"``: as many as make about 200 optimizer steps for ``"tanh"`` codes and 800 '
+            'for ``"binary"`` ones (whose steep units learn more slowly), at least 5 and at most '
+            "100: 5 on 20 Newsgroups' 18,846 documents with tanh codes, more on smaller corpora. "
+            "The number trained is ``n_iter_``.",
+        ),
     }
 
     def __init__(
         self,
         *,
-        n_components=32,
+        n_components=64,
         hidden_layer_sizes=(256,),
-        activation="binary",
-        alpha=50.0,
+        activation="tanh",
+        alpha=10.0,
         hidden_activation="relu",
         encoder=None,
         decoder=None,
@@ -593,9 +684,9 @@ class SoftmaxAutoEncoderTransformer(
         dropout=0.0,
         tied_weights=False,
         loss="kl_divergence",
-        epochs=20,
-        batch_size=256,
-        learning_rate=2e-3,
+        epochs="auto",
+        batch_size=512,
+        learning_rate=4e-3,
         optimizer="adam",
         early_stopping=False,
         validation_fraction=0.1,
@@ -629,6 +720,41 @@ class SoftmaxAutoEncoderTransformer(
         self.random_state = random_state
         self.verbose = verbose
         self.callbacks = callbacks
+
+    def fit(self, X, y=None, sample_weight=None):
+        """Fit the autoencoder on word counts.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Word counts (e.g. the output of a ``CountVectorizer``).
+        y : None
+            Ignored.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-document weights.
+
+        Returns
+        -------
+        self : SoftmaxAutoEncoderTransformer
+            The fitted estimator.
+        """
+        return self._fit(X, y, sample_weight, epochs=self._epochs_for(X), warm=self.warm_start)
+
+    def _epochs_for(self, X):
+        """``epochs``, with ``"auto"`` resolved from the number of documents (other values are
+        validated by the fit)."""
+        if not (isinstance(self.epochs, str) and self.epochs == "auto"):
+            return self.epochs
+        steps = _AUTO_STEPS.get(self.activation, _AUTO_STEPS["tanh"])
+        batch = (
+            self.batch_size if isinstance(self.batch_size, Integral) and self.batch_size > 0 else 1
+        )
+        try:
+            n = _num_samples(X)
+        except TypeError:  # not data at all: the fit's validation says so
+            n = 1
+        per_epoch = max(1, math.ceil(n / batch))
+        return int(min(max(round(steps / per_epoch), _AUTO_EPOCHS[0]), _AUTO_EPOCHS[1]))
 
     # -- input ---------------------------------------------------------------------------------
 

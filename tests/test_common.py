@@ -86,15 +86,23 @@ def test_training_parameters_are_declared_once_and_reach_every_estimator(module)
     signature = inspect.signature(cls.__init__).parameters
     doc = cls.__doc__
     assert "{training_parameters}" not in doc
+    # An estimator may extend a parameter (e.g. epochs="auto"), documenting it its own way.
+    overrides = getattr(cls, "_training_parameter_docs", {})
     for param in TRAINING_PARAMETERS:
         assert param.name in signature, (cls.__name__, param.name)
         default = signature[param.name].default
         shown = f'"{default}"' if isinstance(default, str) else repr(default)
-        assert f"    {param.name} : {param.type}, default={shown}\n" in doc, param.name
+        kind = overrides[param.name][0] if param.name in overrides else param.type
+        assert f"    {param.name} : {kind}, default={shown}\n" in doc, param.name
         assert doc.count(f"\n    {param.name} : ") == 1, param.name  # written out once
-        # The constraints are the shared ones, not a copy that could drift.
-        assert cls._parameter_constraints[param.name] is param.constraints
         assert SkaquariumEstimator._parameter_constraints[param.name] is param.constraints
+        if param.name in overrides:
+            # Extended: the shared constraints still hold, alongside the extension.
+            own = cls._parameter_constraints[param.name]
+            assert all(any(c is o for o in own) for c in param.constraints), param.name
+        else:
+            # The constraints are the shared ones, not a copy that could drift.
+            assert cls._parameter_constraints[param.name] is param.constraints
     assert f"training {cls._samples}" in doc
 
 

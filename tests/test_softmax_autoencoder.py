@@ -20,6 +20,7 @@ from skaquarium.layers import TiedDense
 from skaquarium.softmax_autoencoder import (
     SoftmaxKLDivergence,
     build_softmax_autoencoder,
+    hamming_radius_search,
     hamming_search,
     split_softmax_autoencoder,
 )
@@ -63,6 +64,7 @@ def small(**params):
     base = dict(
         n_components=8,
         hidden_layer_sizes=(16,),
+        activation="binary",
         epochs=12,
         batch_size=30,
         learning_rate=2e-2,
@@ -107,6 +109,67 @@ def test_binary_codes_are_nearly_binary(fitted, data):
     X, _ = data
     codes = fitted.transform(X)
     assert np.mean((codes < 0.1) | (codes > 0.9)) > 0.8
+
+
+def test_binary_codes_are_binary_after_training(data):
+    """With the default slope the trained code units sit within 0.05 of 0 or 1 (reported)."""
+    X, _ = data
+    codes = small().fit(X).transform(X)
+    near = float(np.mean((codes < 0.05) | (codes > 0.95)))
+    print(f"share of binary code units within 0.05 of 0 or 1: {near:.3f}")
+    assert near > 0.9
+
+
+def test_binary_codes_retrieve_better_than_random_projections():
+    """On a planted-topic corpus, Hamming neighbours by the trained 8-bit codes share the
+    query's topic more often than those of 8 random projections of the TF-IDF vectors."""
+    from sklearn.feature_extraction.text import TfidfTransformer
+
+    X, topics = make_topic_counts(n_docs=150, seed=1)
+    packed = small(input_scaling="tfidf").fit(X).pack_codes(X)
+    tfidf = TfidfTransformer().fit_transform(X)
+
+    def precision(codes):
+        _, idx = hamming_search(codes, codes, n_neighbors=11)
+        return (topics[idx[:, 1:]] == topics[:, None]).mean()
+
+    rng = np.random.RandomState(0)
+    lsh = [
+        precision(np.packbits(np.asarray(tfidf @ rng.normal(size=(X.shape[1], 8))) > 0, axis=1))
+        for _ in range(5)
+    ]
+    assert precision(packed) > max(lsh)
+
+
+def test_alpha_shapes_the_binary_codes(data):
+    """The slope is a real parameter: a gentler one gives other, less saturated codes."""
+    X, _ = data
+    steep, gentle = small(alpha=10.0).fit(X), small(alpha=1.0).fit(X)
+    s, g = steep.transform(X), gentle.transform(X)
+    assert not np.allclose(s, g)
+    assert np.mean(np.abs(s - 0.5)) > np.mean(np.abs(g - 0.5))
+
+
+def test_auto_epochs_follow_the_number_of_documents():
+    """``epochs="auto"``: about 200 optimizer steps for tanh codes and 800 for binary ones, at
+    least 5 and at most 100 epochs; an integer is used as given."""
+    model = SoftmaxAutoEncoderTransformer()
+    assert model.epochs == "auto" and model.batch_size == 512
+    assert model._epochs_for(np.zeros((18846, 2))) == 5  # 37 steps per epoch
+    assert model._epochs_for(np.zeros((2000, 2))) == 50  # 4 steps per epoch
+    assert model._epochs_for(np.zeros((10, 2))) == 100  # one step per epoch: capped
+    assert model._epochs_for(np.zeros((10**6, 2))) == 5
+    binary = SoftmaxAutoEncoderTransformer(activation="binary")
+    assert binary._epochs_for(np.zeros((11314, 2))) == 35  # 23 steps per epoch
+    assert SoftmaxAutoEncoderTransformer(epochs=3)._epochs_for(np.zeros((10, 2))) == 3
+
+
+def test_auto_epochs_are_the_epochs_trained(data):
+    X, _ = data
+    model = small(epochs="auto", batch_size=45).fit(X)  # 2 steps per epoch
+    assert model.n_iter_ == model._epochs_for(X) == 100
+    with pytest.raises(ValueError, match="'epochs' parameter"):
+        small(epochs="many").fit(X)
 
 
 def test_codes_cluster_the_topics(fitted, fitted_tanh, data):
@@ -278,6 +341,27 @@ def test_hamming_search_matches_brute_force(n_bits):
     )
     np.testing.assert_array_equal(idx2, idx)
     np.testing.assert_array_equal(dist2, dist)
+
+
+@pytest.mark.parametrize("n_bits, radius", [(5, 0), (32, 12), (64, 30), (100, 60)])
+def test_hamming_radius_search_matches_brute_force(n_bits, radius):
+    rng = np.random.RandomState(n_bits)
+    q_bits = rng.randint(0, 2, (13, n_bits)).astype(np.uint8)
+    d_bits = np.vstack([q_bits[:3], rng.randint(0, 2, (50, n_bits)).astype(np.uint8)])
+    full = (q_bits[:, None, :] != d_bits[None]).sum(-1)
+    for chunk_size in (None, 4):
+        dist, idx = hamming_radius_search(
+            np.packbits(q_bits, 1), np.packbits(d_bits, 1), radius, chunk_size=chunk_size
+        )
+        assert dist.shape == idx.shape == (13,)
+        for i in range(13):
+            expected = np.flatnonzero(full[i] <= radius)
+            expected = expected[np.argsort(full[i, expected], kind="stable")]
+            np.testing.assert_array_equal(idx[i], expected)
+            np.testing.assert_array_equal(dist[i], full[i, expected])
+    assert 0 in idx[0].tolist()  # a code is within any radius of itself
+    with pytest.raises(ValueError, match="radius must be a non-negative integer"):
+        hamming_radius_search(np.packbits(q_bits, 1), np.packbits(d_bits, 1), -1)
 
 
 def test_hamming_search_errors():
