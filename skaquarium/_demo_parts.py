@@ -87,14 +87,8 @@ def run_softmax_autoencoder(quick):
         docs, labels = docs[:6000], labels[:6000]
     vectorizer = CountVectorizer(max_features=20000, stop_words="english", min_df=5, max_df=0.5)
     counts = vectorizer.fit_transform(docs)
-    model = SoftmaxAutoEncoderTransformer(
-        n_components=64,
-        activation="tanh",
-        input_scaling="log",
-        epochs=3 if quick else 6,
-        random_state=0,
-        verbose=1,
-    )
+    # The defaults: 64 tanh codes, epochs="auto" (about 200 optimizer steps).
+    model = SoftmaxAutoEncoderTransformer(random_state=0, verbose=1)
     start = time.perf_counter()
     codes = model.fit_transform(counts)
     fit_s = time.perf_counter() - start
