@@ -345,7 +345,12 @@ class SkaquariumEstimator(BaseWrapper):
         self : object
             The fitted estimator.
         """
-        return self._fit(X, y, sample_weight, epochs=self.epochs, warm=self.warm_start)
+        return self._fit(X, y, sample_weight, epochs=self._epochs_for(X), warm=self.warm_start)
+
+    def _epochs_for(self, X):
+        """The number of epochs a ``fit`` on ``X`` trains: ``epochs`` (an estimator that accepts
+        a data-dependent value such as ``"auto"`` resolves it here; the fit validates it)."""
+        return self.epochs
 
     def partial_fit(self, X, y=None, sample_weight=None, **partial_fit_params):
         """Train for one more epoch on ``X`` (building the model on the first call).
