@@ -122,6 +122,38 @@ def _keras_from_config(config):
     return keras.saving.deserialize_keras_object(config, safe_mode=True)
 
 
+def _strategy_of(model):
+    """The ``tf.distribute`` strategy ``model`` was built under (None for the default one)."""
+    return getattr(model, "_distribute_strategy", None)
+
+
+@contextlib.contextmanager
+def _symbolic_build_before_fit(model, batches):
+    """Build a model made under a ``tf.distribute`` strategy from one batch of ``batches``
+    before its ``fit``.
+
+    Keras' ``fit`` under a strategy builds the model from the first distributed batch, which it
+    first averages across replicas; TensorFlow cannot do that for a ``tf.SparseTensor`` (its
+    per-replica values have no device). The model is built here from the first batch as made,
+    on one device, and the averaging step is skipped for this fit.
+    """
+    if _strategy_of(model) is None:
+        yield
+        return
+    if isinstance(batches, keras.utils.PyDataset):
+        first = batches[0] if len(batches) else None
+    else:  # a tf.data.Dataset
+        first = next(iter(batches), None)
+    if first is not None:
+        with _strategy_of(model).scope():
+            model._symbolic_build(data_batch=first)
+    model._maybe_symbolic_build = lambda iterator=None, data_batch=None: None
+    try:
+        yield
+    finally:
+        del model._maybe_symbolic_build
+
+
 def _validate_sample_weight(sample_weight, n_samples):
     sample_weight = _check_sample_weight(
         sample_weight, np.empty((n_samples, 0)), dtype=np.float32, ensure_non_negative=True
@@ -155,7 +187,7 @@ class SkaquariumEstimator(BaseWrapper):
     #: Fitted attributes that ``save`` does not store (recomputed by ``_after_load``).
     _unsaved_attributes: tuple = ()
     #: Parameters that ``save`` stores as None (training-time objects).
-    _unsaved_parameters: tuple = ("callbacks",)
+    _unsaved_parameters: tuple = ("callbacks", "distribution")
 
     # scikeras members that do not apply (its entry points, encoders, scorer and epoch
     # counter): hidden so ``hasattr`` tells the truth and they are not taken for the API.
@@ -214,6 +246,9 @@ class SkaquariumEstimator(BaseWrapper):
 
     def __sklearn_clone__(self):
         shared = self._keras_params()
+        # A distribution strategy stands for devices, not data: clones train on the same one.
+        if getattr(self, "distribution", None) is not None:
+            shared["distribution"] = self.distribution
         twin = self
         if shared:
             # scikit-learn clones a twin without them (which carries set_output's configuration).
@@ -227,6 +262,10 @@ class SkaquariumEstimator(BaseWrapper):
         for name, layer in self._keras_params().items():
             with contextlib.suppress(Exception):  # no config: pickled as it is (fit fails anyway)
                 state[name] = _KerasByConfig(layer)
+        if state.get("distribution") is not None:
+            # A strategy holds devices and threads of this process: an unpickled estimator runs
+            # on the default device of its own.
+            state["distribution"] = None
         return state
 
     # -- hooks -------------------------------------------------------------------------------
@@ -387,13 +426,30 @@ class SkaquariumEstimator(BaseWrapper):
             data = self._prepare_fit(X, y, sample_weight, reset=not warm, **fit_params)
             if data.sample_weight is not None:
                 data.sample_weight = _validate_sample_weight(data.sample_weight, data.n_samples)
-            if not warm:
-                self.model_ = self._compile(self._build_model(data))
-                self.history_ = {"loss": []}
-                self._averaging = None
-            self._train(data, epochs, seed, callbacks)
+            with self._distribution_scope():
+                if not warm:
+                    self.model_ = self._compile(self._build_model(data))
+                    self.history_ = {"loss": []}
+                    self._averaging = None
+                elif _strategy_of(self.model_) is not self.distribution:
+                    self.model_ = self._rebuild_under_strategy(data)
+                self._train(data, epochs, seed, callbacks)
             self._after_fit()
         return self
+
+    def _distribution_scope(self):
+        """The scope of ``distribution`` (none without one)."""
+        if self.distribution is None:
+            return contextlib.nullcontext()
+        return self.distribution.scope()
+
+    def _rebuild_under_strategy(self, data):
+        """A warm start under another ``distribution`` than the model was built under: the same
+        graph built and compiled under the current one, with the trained weights (the
+        optimizer's state starts afresh)."""
+        model = self._compile(self._build_model(data))
+        model.set_weights(self.model_.get_weights())
+        return model
 
     def _check_averaging(self, epochs, warm):
         """A fit whose last epoch comes before ``average_from_epoch`` would average nothing.
@@ -450,15 +506,16 @@ class SkaquariumEstimator(BaseWrapper):
             callbacks.append(averaging)
         callbacks.extend(user_callbacks)
         initial_epoch = len(self.history_["loss"])
-        hist = self.model_.fit(
-            train_seq,
-            validation_data=val_seq,
-            epochs=initial_epoch + epochs,
-            initial_epoch=initial_epoch,
-            callbacks=callbacks,
-            verbose=self._keras_verbose(),
-            shuffle=False,  # the sequence shuffles; Keras warns if asked to shuffle a tf.data set
-        )
+        with _symbolic_build_before_fit(self.model_, train_seq):
+            hist = self.model_.fit(
+                train_seq,
+                validation_data=val_seq,
+                epochs=initial_epoch + epochs,
+                initial_epoch=initial_epoch,
+                callbacks=callbacks,
+                verbose=self._keras_verbose(),
+                shuffle=False,  # the sequence shuffles; Keras warns if asked to shuffle tf.data
+            )
         self._check_divergence(guard)
         self._finish_averaging(averaging)
         self._record_history(hist.history)

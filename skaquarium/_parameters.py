@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from numbers import Integral, Real
 
 import keras
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
 __all__ = ["OPTIMIZERS", "TRAINING_PARAMETERS", "TrainingParameter", "fill_training_parameters"]
 
@@ -128,6 +128,19 @@ TRAINING_PARAMETERS = (
         "weight averaging). Each fit trains with its own deep copies, so one list serves every "
         "fit of a grid search. Not stored by ``save`` (a loaded estimator has "
         "``callbacks=None``).",
+    ),
+    TrainingParameter(
+        "distribution",
+        [HasMethods(["scope"]), None],
+        "tf.distribute.Strategy or None",
+        "A TensorFlow distribution strategy (e.g. ``tf.distribute.MirroredStrategy()`` for the "
+        "GPUs of one machine, ``MultiWorkerMirroredStrategy`` for several machines) under whose "
+        "scope the model is built, compiled and trained: each batch of ``batch_size`` {samples} "
+        "is split across the replicas and their gradients are summed, so ``batch_size`` is the "
+        "global batch. The fitted estimator predicts, pickles, clones, saves and loads like any "
+        "other; the strategy itself is not pickled or saved (a loaded or unpickled estimator "
+        "has ``distribution=None`` and runs on the default device). None: TensorFlow's default "
+        'device placement. See the user guide\'s "Scaling out" page.',
     ),
 )
 

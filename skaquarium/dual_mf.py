@@ -690,6 +690,7 @@ class DualMFRegressor(RegressorMixin, SkaquariumEstimator):
         random_state=None,
         verbose=0,
         callbacks=None,
+        distribution=None,
     ):
         self.n_components = n_components
         self.row_layers = row_layers
@@ -714,6 +715,7 @@ class DualMFRegressor(RegressorMixin, SkaquariumEstimator):
         self.random_state = random_state
         self.verbose = verbose
         self.callbacks = callbacks
+        self.distribution = distribution
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

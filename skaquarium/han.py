@@ -195,7 +195,9 @@ class HierarchicalAttentionModel(keras.Model):
         )
         for metric in self.metrics:
             if metric.name == "loss":
-                metric.update_state(loss)
+                # Under a tf.distribute strategy Keras divides each replica's loss by the
+                # number of replicas (so summed gradients average); the metric reports the mean.
+                metric.update_state(loss * tf.distribute.get_strategy().num_replicas_in_sync)
             else:
                 metric.update_state(y, y_pred, sample_weight=sample_weight)
         return {m.name: m.result() for m in self.metrics}
@@ -589,6 +591,7 @@ class HANClassifier(ClassifierMixin, SkaquariumEstimator):
         random_state=None,
         verbose=0,
         callbacks=None,
+        distribution=None,
     ):
         self.max_sentences = max_sentences
         self.max_words = max_words
@@ -622,6 +625,7 @@ class HANClassifier(ClassifierMixin, SkaquariumEstimator):
         self.random_state = random_state
         self.verbose = verbose
         self.callbacks = callbacks
+        self.distribution = distribution
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -699,6 +699,7 @@ class SoftmaxAutoEncoderTransformer(
         random_state=None,
         verbose=0,
         callbacks=None,
+        distribution=None,
     ):
         self.n_components = n_components
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -723,6 +724,7 @@ class SoftmaxAutoEncoderTransformer(
         self.random_state = random_state
         self.verbose = verbose
         self.callbacks = callbacks
+        self.distribution = distribution
 
     def _epochs_for(self, X):
         """``epochs``, with ``"auto"`` resolved from the number of documents."""

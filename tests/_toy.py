@@ -37,6 +37,7 @@ class _ToyBase(SkaquariumEstimator):
         random_state=None,
         verbose=0,
         callbacks=None,
+        distribution=None,
     ):
         self.epochs = epochs
         self.batch_size = batch_size
@@ -50,6 +51,7 @@ class _ToyBase(SkaquariumEstimator):
         self.random_state = random_state
         self.verbose = verbose
         self.callbacks = callbacks
+        self.distribution = distribution
 
     def _validate_X(self, X, reset):
         return validate_data(self, X, reset=reset, accept_sparse="csr", dtype="float32")

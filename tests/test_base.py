@@ -80,6 +80,7 @@ def test_get_params_are_the_constructor_arguments():
         "random_state",
         "verbose",
         "callbacks",
+        "distribution",
     }
     assert clone(est).get_params() == est.get_params()
     with pytest.raises(ValueError, match="Invalid parameter 'nope'"):
