@@ -54,6 +54,7 @@ from . import _persistence
 from ._batches import Batches, predict, prediction_batches
 from ._callbacks import DivergenceGuard, WeightAveraging
 from ._parameters import OPTIMIZERS, TRAINING_PARAMETERS, fill_training_parameters
+from ._quiet import quiet_retracing
 
 __all__ = ["SkaquariumEstimator", "FitData"]
 
@@ -422,7 +423,7 @@ class SkaquariumEstimator(BaseWrapper):
         if not partial:
             self._check_averaging(epochs, warm)
         seed = self._seed()
-        with self._restore_on_failure(), self._seeded(seed):
+        with self._restore_on_failure(), self._seeded(seed), quiet_retracing():
             data = self._prepare_fit(X, y, sample_weight, reset=not warm, **fit_params)
             if data.sample_weight is not None:
                 data.sample_weight = _validate_sample_weight(data.sample_weight, data.n_samples)

@@ -26,6 +26,8 @@ import keras
 import numpy as np
 import scipy.sparse as sp
 
+from ._quiet import quiet_retracing
+
 __all__ = [
     "Batches",
     "PREDICTION_CELLS",
@@ -316,6 +318,11 @@ def iter_predict(model, batches):
 
     # A model built with a list of one input expects a list: say so, or Keras warns per call.
     wrap = isinstance(model.input, list) and len(model.inputs) == 1
+    with quiet_retracing():
+        yield from _predict_batches(batches, call, wrap)
+
+
+def _predict_batches(batches, call, wrap):
     for i in range(len(batches)):
         x = batches[i][0]
         if isinstance(x, tuple):

@@ -22,6 +22,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, column_or_1d
 
 from ._base import FitData, SkaquariumEstimator
+from ._quiet import notice_masked_recurrence_quietly
 from .layers import AttentionPooling, FoldSentences, HashedNgramEmbedding, UnfoldSentences
 from .text import OOV_ID, PAD_ID, HierarchicalTokenizer, check_documents, ppmi_svd
 
@@ -882,6 +883,7 @@ class HANClassifier(ClassifierMixin, SkaquariumEstimator):
         return FitData(ids, targets, sample_weight, stratify=codes, lengths=lengths, graph=graph)
 
     def _build_model(self, data):
+        notice_masked_recurrence_quietly()
         return build_han_graph(
             vocabulary_size=self.vocabulary_size_,
             n_classes=len(self.classes_),
@@ -917,6 +919,7 @@ class HANClassifier(ClassifierMixin, SkaquariumEstimator):
     def _run(self, ids, model, shapes):
         """Run ``model`` over ``ids`` in length-grouped, trimmed batches; ``shapes`` gives each
         output's full per-document shape (trimmed outputs are padded back with zeros)."""
+        notice_masked_recurrence_quietly()
         out = self._predict_model(
             ids,
             model=model,

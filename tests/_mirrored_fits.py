@@ -2,7 +2,8 @@
 devices (which must happen before TensorFlow first uses a device, so it cannot share a process
 with other tests), then each estimator fitted on tiny seeded data on one device and under
 ``MirroredStrategy`` over the two. Prints one JSON object: per estimator, the quality and final
-loss of both fits, the replicas the strategy ran and what the mirrored model's round trips gave.
+loss of both fits, the replicas the strategy ran, what the mirrored model's round trips gave and
+whether a second seeded mirrored fit gives the same model.
 """
 
 import json
@@ -78,6 +79,12 @@ def _round_trips(est, X, output):
     return out
 
 
+def _seeded_again_same(est, X, y, output):
+    """Whether a second seeded fit under the same strategy gives the same outputs exactly."""
+    again = clone(est).fit(X, y)
+    return bool(np.array_equal(output(again), output(est)))
+
+
 def main(which):
     strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
     report = {"num_replicas_in_sync": strategy.num_replicas_in_sync}
@@ -90,6 +97,7 @@ def main(which):
             rmse = float(np.sqrt(np.mean((est.predict(Xt) - yt) ** 2)))
             fits[name] = {"quality": rmse, "loss": est.loss_curve_[-1]}
         fits["round_trips"] = _round_trips(est, Xt, lambda e: e.predict(Xt))
+        fits["seeded_again_same"] = _seeded_again_same(est, X, y, lambda e: e.predict(Xt))
         report["DualMFRegressor"] = fits
     if "SoftmaxAutoEncoderTransformer" in which:
         X, Xt = _counts()
@@ -101,6 +109,7 @@ def main(which):
             est.fit(X)
             fits[name] = {"quality": float(est.score(Xt)), "loss": est.loss_curve_[-1]}
         fits["round_trips"] = _round_trips(est, Xt, lambda e: e.transform(Xt))
+        fits["seeded_again_same"] = _seeded_again_same(est, X, None, lambda e: e.transform(Xt))
         report["SoftmaxAutoEncoderTransformer"] = fits
     if "HANClassifier" in which:
         docs, y, docs_t, yt = _documents()
@@ -119,6 +128,9 @@ def main(which):
             est.fit(docs, y)
             fits[name] = {"quality": float(est.score(docs_t, yt)), "loss": est.loss_curve_[-1]}
         fits["round_trips"] = _round_trips(est, docs_t, lambda e: e.predict_proba(docs_t))
+        fits["seeded_again_same"] = _seeded_again_same(
+            est, docs, y, lambda e: e.predict_proba(docs_t)
+        )
         report["HANClassifier"] = fits
     print(json.dumps(report))
 

@@ -99,6 +99,7 @@ def test_mirrored_strategy_on_two_devices(name):
     assert trips["pickle_same_output"] and trips["load_same_output"]
     assert trips["pickle_distribution"] == trips["load_distribution"] == "None"
     assert trips["clone_shares_strategy"]
+    assert fits["seeded_again_same"]  # seeded fits under the strategy are reproducible on CPU
     single, mirrored = fits["single"]["quality"], fits["mirrored"]["quality"]
     if name == "DualMFRegressor":  # test RMSE on ratings of spread 3
         assert single < 0.6 and mirrored <= 1.15 * single + 0.02
@@ -152,11 +153,11 @@ def reference_searches():
     return [_search(est, grid, X, y, 1) for est, grid, X, y in _search_cases()]
 
 
-def _assert_same_searches(backend, expected):
-    """Each case's search inside ``joblib.parallel_config(backend=backend)`` equals the one with
-    joblib's default backend."""
+def _assert_same_searches(backend, expected, which=slice(None)):
+    """Each case's search (``which`` of them) inside ``joblib.parallel_config(backend=backend)``
+    equals the one with joblib's default backend."""
     with joblib.parallel_config(backend=backend):
-        for (est, grid, X, y), reference in zip(_search_cases(), expected):
+        for (est, grid, X, y), reference in zip(_search_cases()[which], expected[which]):
             search = _search(est, grid, X, y, -1)
             assert search.best_params_ == reference.best_params_
             # The same seeded fit submitted to a Dask worker directly gives this process's
@@ -189,7 +190,8 @@ def test_grid_search_on_a_local_ray_cluster_equals_the_default_backend(reference
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
     try:
         register_ray()
-        _assert_same_searches("ray", reference_searches)
+        # One estimator: the Dask test covers all three through the same joblib interface.
+        _assert_same_searches("ray", reference_searches, slice(1, 2))
     finally:
         ray.shutdown()
 
