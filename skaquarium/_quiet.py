@@ -146,7 +146,15 @@ def notice_masked_recurrence_quietly():
         if _masked_recurrence_noticed:
             return
         _masked_recurrence_noticed = True
-        gru = keras.layers.GRU(2, name="skaquarium_masked_recurrence_probe")
+        # Constant initial weights: the probe must not draw from Keras' global random state,
+        # or a seeded fit would start from other weights in a process where it runs first.
+        gru = keras.layers.GRU(
+            2,
+            kernel_initializer="zeros",
+            recurrent_initializer="zeros",
+            bias_initializer="zeros",
+            name="skaquarium_masked_recurrence_probe",
+        )
         x = tf.zeros((2, 3, 2))
         mask = tf.constant([[True, True, False]] * 2)
         with _filtered_stderr():
