@@ -146,10 +146,13 @@ def notice_masked_recurrence_quietly():
         if _masked_recurrence_noticed:
             return
         _masked_recurrence_noticed = True
-        # Constant initial weights: the probe must not draw from Keras' global random state,
-        # or a seeded fit would start from other weights in a process where it runs first.
+        # Constant initial weights and a fixed dropout seed: the probe must not draw from the
+        # global random state (a layer's seed generator takes its seed from Python's random
+        # module when given none), or a seeded fit would start from other weights in a process
+        # where the probe runs first.
         gru = keras.layers.GRU(
             2,
+            seed=0,
             kernel_initializer="zeros",
             recurrent_initializer="zeros",
             bias_initializer="zeros",
