@@ -55,6 +55,7 @@ from ._batches import Batches, predict, prediction_batches
 from ._callbacks import DivergenceGuard, WeightAveraging
 from ._parameters import OPTIMIZERS, TRAINING_PARAMETERS, fill_training_parameters
 from ._quiet import quiet_retracing
+from ._seeding import private_default_seeds
 
 __all__ = ["SkaquariumEstimator", "FitData"]
 
@@ -341,7 +342,9 @@ class SkaquariumEstimator(BaseWrapper):
         if seed is None:
             yield
             return
-        with tensorflow_random_state(seed):
+        # Keras' default layer seeds come from this thread's own generator: other threads
+        # drawing from the ``random`` module cannot change a seeded fit's weights.
+        with tensorflow_random_state(seed), private_default_seeds(seed):
             keras.utils.set_random_seed(seed)
             yield
 

@@ -3,9 +3,11 @@ faults and safety, tried the same way on every estimator."""
 
 import json
 import pickle
+import random
 import subprocess
 import sys
 import textwrap
+import threading
 import warnings
 import zipfile
 
@@ -216,6 +218,28 @@ def test_same_seed_same_outputs_across_processes(fitted, tmp_path):
     for name in NAMES:
         est, X, _, output = fitted[name]
         np.testing.assert_array_equal(np.load(tmp_path / f"{name}.npy"), output(est, X))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_same_seed_same_outputs_while_other_threads_draw_random_numbers(name, fitted):
+    # Keras draws its layers' default seeds from Python's ``random`` module; a thread drawing
+    # from it during a seeded fit (as a Dask worker's own threads do) must not change the
+    # fit's weights.
+    make, X, y, output = make_case(name)
+    stop = threading.Event()
+
+    def draw():
+        while not stop.wait(0.001):  # a draw a millisecond: the fit keeps the interpreter
+            random.random()
+
+    other = threading.Thread(target=draw)
+    other.start()
+    try:
+        out = output(make(random_state=0).fit(X, y), X)
+    finally:
+        stop.set()
+        other.join()
+    np.testing.assert_array_equal(out, output(fitted[name][0], X))
 
 
 # -- bad input, tried systematically -----------------------------------------------------------
