@@ -33,7 +33,7 @@ lint: $(STAMP)
 ## Set everything up, lint, and run the tests and doctests (slow tests excluded), in two worker
 ## processes (most of a small Keras fit is single-threaded graph tracing).
 test: lint
-	$(BIN)/python -m pytest -n 2 -m "not slow" --doctest-modules skaquarium tests
+	$(BIN)/python -m pytest -n 2 -m "not slow" --durations=25 --doctest-modules skaquarium tests
 
 ## Everything, slow tests included.
 test-all: lint
