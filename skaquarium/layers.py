@@ -26,10 +26,19 @@ __all__ = [
 class BinarySigmoid(keras.layers.Layer):
     """A steep sigmoid, ``1 / (1 + exp(-alpha * x))``, whose outputs are nearly binary.
 
+    With ``noise``, Gaussian noise of that standard deviation is added to ``x`` while training
+    (semantic hashing's noise before the code units, Salakhutdinov and Hinton, 2009): a unit
+    carries information only if it keeps its input beyond the noise, so trained codes sit at 0
+    or 1 and survive thresholding.
+
     Parameters
     ----------
     alpha : float, default=50.0
         The slope. Large values push outputs towards 0 and 1 while keeping a gradient.
+    noise : float, default=0.0
+        Standard deviation of the training-time noise added to the inputs; 0 for none.
+    seed : int or None, default=None
+        Seed of the noise.
     **kwargs
         Passed to :class:`keras.layers.Layer`.
 
@@ -40,14 +49,25 @@ class BinarySigmoid(keras.layers.Layer):
     >>> out = BinarySigmoid(alpha=50.0)(np.array([[-1.0, 0.0, 1.0]], dtype="float32"))
     >>> np.round(np.asarray(out), 3).tolist()
     [[0.0, 0.5, 1.0]]
+    >>> noisy = BinarySigmoid(alpha=50.0, noise=1.0, seed=0)
+    >>> x = np.zeros((1, 4), dtype="float32")
+    >>> bool(np.allclose(noisy(x), 0.5)), bool(np.allclose(noisy(x, training=True), 0.5))
+    (True, False)
     """
 
-    def __init__(self, alpha=50.0, **kwargs):
+    def __init__(self, alpha=50.0, noise=0.0, seed=None, **kwargs):
         super().__init__(**kwargs)
         self.alpha = float(alpha)
+        self.noise = float(noise)
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed) if self.noise > 0 else None
         self.supports_masking = True
 
-    def call(self, inputs):
+    def call(self, inputs, training=None):
+        if training and self.noise > 0:
+            inputs = inputs + keras.random.normal(
+                ops.shape(inputs), stddev=self.noise, dtype=inputs.dtype, seed=self.seed_generator
+            )
         return ops.sigmoid(self.alpha * inputs)
 
     def compute_output_shape(self, input_shape):
@@ -55,7 +75,7 @@ class BinarySigmoid(keras.layers.Layer):
 
     def get_config(self):
         config = super().get_config()
-        config.update({"alpha": self.alpha})
+        config.update({"alpha": self.alpha, "noise": self.noise, "seed": self.seed})
         return config
 
 

@@ -144,6 +144,17 @@ def test_alpha_shapes_the_binary_codes(fitted, data):
     assert np.mean(np.abs(s - 0.5)) > np.mean(np.abs(g - 0.5))
 
 
+def test_code_noise_saturates_the_binary_codes(data):
+    """Noise before the code units while training (semantic hashing) is a real parameter: other
+    codes; it acts in training only, so transform stays deterministic, and it is saved."""
+    X, _ = data
+    quiet, noisy = small(alpha=1.0, code_noise=0.0).fit(X), small(alpha=1.0, code_noise=2.0).fit(X)
+    q, n = quiet.transform(X), noisy.transform(X)
+    assert not np.allclose(q, n)
+    np.testing.assert_array_equal(n, noisy.transform(X))
+    assert noisy.model_.get_layer("code_activation").get_config()["noise"] == 2.0
+
+
 def test_auto_epochs_follow_the_number_of_documents():
     """``epochs="auto"``: about 200 optimizer steps for tanh codes and 800 for binary ones, at
     least 5 and at most 100 epochs; an integer is used as given."""
