@@ -40,6 +40,23 @@ def _unpack_model(data):
 
 
 @keras.saving.register_keras_serializable(package="skaquarium")
+def _add_gradients(a, b):
+    """``a + b`` for two gradients of one variable. Two ``tf.IndexedSlices`` (a table's rows
+    that the batch used) give their sum as ``tf.IndexedSlices`` with each row once, so that a
+    sparse optimizer's update still costs as much as the batch, not the table."""
+    import tensorflow as tf
+
+    if a is None or b is None:
+        return b if a is None else a
+    if isinstance(a, tf.IndexedSlices) and isinstance(b, tf.IndexedSlices):
+        rows, position = tf.unique(tf.concat([a.indices, b.indices], 0))
+        values = tf.math.unsorted_segment_sum(
+            tf.concat([a.values, b.values], 0), position, tf.shape(rows)[0]
+        )
+        return tf.IndexedSlices(values, rows, a.dense_shape)
+    return tf.convert_to_tensor(a) + tf.convert_to_tensor(b)
+
+
 class HierarchicalAttentionModel(keras.Model):
     """The functional model of :func:`build_han_graph`, with optional adversarial training.
 
@@ -186,13 +203,7 @@ class HierarchicalAttentionModel(keras.Model):
             else:
                 table.value.scatter_update(tf.IndexedSlices(original, rows))
         self.optimizer.apply(
-            [
-                a
-                if b is None
-                else (b if a is None else tf.convert_to_tensor(a) + tf.convert_to_tensor(b))
-                for a, b in zip(gradients, adversarial_gradients)
-            ],
-            weights,
+            [_add_gradients(a, b) for a, b in zip(gradients, adversarial_gradients)], weights
         )
         for metric in self.metrics:
             if metric.name == "loss":

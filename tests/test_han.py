@@ -343,11 +343,10 @@ def test_label_smoothing_keeps_probabilities_away_from_certainty():
     assert 0.7 < np.median(smooth.max(axis=1)) < 0.92
 
 
-def test_adversarial_step_restores_the_vectors_and_reports_the_clean_loss():
-    # With a learning rate of 0 no weight may change, so the perturbations must be undone
-    # exactly, and the reported loss is the unperturbed one.
+def _tiny_adversarial_graph(epsilon):
+    """A seeded tiny HAN graph over 30 words with bigram vectors and adversarial training."""
     keras.utils.set_random_seed(0)
-    model = build_han_graph(
+    return build_han_graph(
         vocabulary_size=30,
         n_classes=2,
         embedding_dim=4,
@@ -356,8 +355,14 @@ def test_adversarial_step_restores_the_vectors_and_reports_the_clean_loss():
         attention_dim=4,
         max_ngram=2,
         ngram_buckets=64,
-        adversarial_epsilon=5.0,
+        adversarial_epsilon=epsilon,
     )
+
+
+def test_adversarial_step_restores_the_vectors_and_reports_the_clean_loss():
+    # With a learning rate of 0 no weight may change, so the perturbations must be undone
+    # exactly, and the reported loss is the unperturbed one.
+    model = _tiny_adversarial_graph(5.0)
     model.compile(
         optimizer=keras.optimizers.SGD(learning_rate=0.0), loss="categorical_crossentropy"
     )
@@ -370,6 +375,61 @@ def test_adversarial_step_restores_the_vectors_and_reports_the_clean_loss():
         np.testing.assert_array_equal(a, b)
     clean = model.evaluate(ids, targets, batch_size=8, verbose=0)
     assert history.history["loss"][0] == pytest.approx(clean, rel=1e-5)
+
+
+def test_adversarial_step_hands_the_tables_sparse_gradients_to_the_optimizer():
+    # The clean and the perturbed gradients of a table are summed as rows (each once), so that
+    # a sparse optimizer's update costs the batch's rows, not the whole 2^18-row n-gram table.
+    import tensorflow as tf
+
+    from skaquarium._optimizers import LazyAdam
+
+    kinds = {}
+
+    class Spy(LazyAdam):
+        def update_step(self, gradient, variable, learning_rate):
+            if isinstance(gradient, tf.IndexedSlices):
+                rows = tf.size(gradient.indices) - tf.size(tf.unique(gradient.indices)[0])
+                tf.debugging.assert_equal(rows, 0, message="a row appears twice")
+            kinds[tuple(variable.shape)] = isinstance(gradient, tf.IndexedSlices)
+            return super().update_step(gradient, variable, learning_rate)
+
+    model = _tiny_adversarial_graph(1.0)
+    model.compile(optimizer=Spy(0.1), loss="categorical_crossentropy")
+    rng = np.random.RandomState(0)
+    ids = rng.randint(1, 10, size=(8, 3, 5)).astype("int32")
+    targets = np.eye(2, dtype="float32")[rng.randint(0, 2, size=8)]
+    tables = [tuple(t.shape) for t in model._vector_tables()]
+    before = [t.numpy().copy() for t in model._vector_tables()]
+    model.fit(ids, targets, batch_size=8, epochs=2, verbose=0)
+    assert sorted(tables) == [(30, 4), (64, 4)] and all(kinds[shape] for shape in tables)
+    assert not all(kinds.values())  # the recurrent kernels' gradients are dense
+    # Words 10..29 were never used: their vectors did not move.
+    words = model._vector_tables()[0]
+    np.testing.assert_array_equal(words.numpy()[10:], before[0][10:])
+    assert not np.array_equal(words.numpy()[1:10], before[0][1:10])
+
+
+def test_adding_sparse_gradients_equals_the_dense_sum():
+    import tensorflow as tf
+
+    from skaquarium.han import _add_gradients
+
+    shape = tf.constant([6, 2])
+    a = tf.IndexedSlices(
+        tf.constant([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]), tf.constant([4, 1, 4]), shape
+    )
+    b = tf.IndexedSlices(tf.constant([[10.0, 20.0]]), tf.constant([1]), shape)
+    total = _add_gradients(a, b)
+    assert isinstance(total, tf.IndexedSlices)
+    assert sorted(total.indices.numpy().tolist()) == [1, 4]
+    expected = tf.convert_to_tensor(a) + tf.convert_to_tensor(b)
+    np.testing.assert_array_equal(tf.convert_to_tensor(total).numpy(), expected.numpy())
+    dense = tf.ones((6, 2))
+    np.testing.assert_array_equal(
+        _add_gradients(dense, b).numpy(), (dense + tf.convert_to_tensor(b)).numpy()
+    )
+    assert _add_gradients(None, b) is b and _add_gradients(a, None) is a
 
 
 @pytest.mark.parametrize(
