@@ -41,6 +41,7 @@ __all__ = [
     "build_softmax_autoencoder",
     "hamming_radius_search",
     "hamming_search",
+    "nearest_documents",
 ]
 
 #: ``epochs="auto"``: about this many optimizer steps per code activation, and the fewest and most
@@ -112,6 +113,26 @@ def build_softmax_autoencoder(
     code_noise : float, default=0.0
         Standard deviation of the Gaussian noise added to the binary code units' inputs while
         training (:class:`~skaquarium.layers.BinarySigmoid`'s ``noise``).
+    target_neighbors : int, default=0
+        Neighbour-smoothed targets (after NbrReg, Chaidaroon et al., 2018 [3]_): each training
+        document is trained to reconstruct its own word distribution mixed with the mean word
+        distribution of its ``target_neighbors`` most similar training documents (cosine of their
+        log-TF-IDF vectors; :func:`nearest_documents`), so that its code must say what its
+        neighbourhood is about, not only which of its few words it happened to use. Only the
+        training targets change: :meth:`transform` still reads one document at a time. The
+        neighbours are searched once per fit (within the documents of that call for
+        :meth:`partial_fit` and warm starts), exactly and in blocks: about ``n_documents ** 2``
+        sparse dot products, a few seconds on 20 Newsgroups' 11,314 training documents, and each
+        batch's targets are made for that batch only. 0 for none. On held-out 20 Newsgroups training
+        documents (32-bit codes, the retrieval settings above), 20 neighbours raised
+        precision@100 from 0.520 to 0.581 (mean of 3 seeds; with one seed: 5 neighbours at
+        weight 0.5, 0.554; 10 at 0.5, 0.568; 50 at 0.8, 0.590), and the share of code units
+        within 0.05 of 0 or 1 went from 0.95 to 0.91.
+    neighbor_weight : float in [0, 1], default=0.8
+        The neighbours' share of each target when ``target_neighbors > 0`` (the document's own
+        word distribution has ``1 - neighbor_weight``). With 20 neighbours on held-out 20
+        Newsgroups documents: 0.8, precision@100 0.586; 1.0 (the neighbours alone), 0.563 (one
+        seed).
     tied_weights : bool, default=False
         Tie the decoder's kernels to the encoder's; not with ``encoder`` or ``decoder``.
     sparse_input : bool, default=True
@@ -357,6 +378,83 @@ def _row_normalize(X, norm):
     out = X.copy()
     out.data = (out.data * scale[row_of]).astype(np.float32)
     return out
+
+
+def _log_tfidf(X, idf):
+    """``log(1 + count)`` times ``idf``, rows L2-normalised: the vectors compared by cosine."""
+    out = X.copy()
+    out.data = np.log1p(out.data) * idf[out.indices]
+    return _row_normalize(out, "l2")
+
+
+def nearest_documents(X, idf, n_neighbors):
+    """Each document's ``n_neighbors`` most similar other documents of ``X``.
+
+    Similarity is the cosine of the documents' log-TF-IDF vectors (``log(1 + count) * idf``); the
+    search is exact and blocked (scikit-learn's brute-force search, within its
+    ``working_memory``), so no documents x documents matrix is ever held. A document is never its
+    own neighbour; with fewer than ``n_neighbors + 1`` documents, all the others are returned.
+    :class:`SoftmaxAutoEncoderTransformer` uses it for ``target_neighbors``.
+
+    Parameters
+    ----------
+    X : sparse matrix of shape (n_documents, n_words)
+        Word counts, CSR.
+    idf : ndarray of shape (n_words,)
+        Inverse document frequencies (e.g. a fitted transformer's ``idf_``).
+    n_neighbors : int
+        Neighbours per document.
+
+    Returns
+    -------
+    neighbours : ndarray of shape (n_documents, min(n_neighbors, n_documents - 1))
+        Row indices into ``X``, most similar first.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scipy.sparse import csr_matrix
+    >>> from skaquarium.softmax_autoencoder import nearest_documents
+    >>> X = csr_matrix(np.array([[3, 1, 0], [0, 2, 2], [2, 1, 0], [0, 1, 3]]))
+    >>> nearest_documents(X, np.ones(3), n_neighbors=1).ravel().tolist()
+    [2, 3, 0, 1]
+    """
+    from sklearn.neighbors import NearestNeighbors
+
+    k = min(int(n_neighbors), X.shape[0] - 1)
+    if k < 1:
+        return np.zeros((X.shape[0], 0), dtype=np.intp)
+    search = NearestNeighbors(n_neighbors=k, metric="cosine", algorithm="brute")
+    return search.fit(_log_tfidf(X, idf)).kneighbors(return_distance=False)
+
+
+class _NeighbourSmoothedTargets:
+    """Training targets made batch by batch: each document's word distribution, times
+    ``1 - weight``, plus the mean word distribution of its neighbours, times ``weight`` (empty
+    documents keep an empty target). Sliced by rows like a matrix; a batch costs its documents'
+    and their neighbours' words, and nothing larger than ``X`` is ever stored."""
+
+    def __init__(self, counts, neighbours, weight):
+        self.distributions = _row_normalize(counts, "l1")
+        self.neighbours = neighbours
+        self.weight = float(weight) if neighbours.shape[1] else 0.0
+        self.shape = counts.shape
+        self._nonempty = np.diff(counts.indptr) > 0
+
+    def __len__(self):
+        return self.shape[0]
+
+    def __getitem__(self, rows):
+        rows = np.asarray(rows)
+        own = self.distributions[rows]
+        if not self.weight:
+            return own
+        n, k = len(rows), self.neighbours.shape[1]
+        # A (batch x batch * k) matrix that averages each document's k neighbours.
+        share = np.repeat(self.weight / k * self._nonempty[rows], k).astype(np.float32)
+        pool = sp.csr_matrix((share, np.arange(n * k), np.arange(0, n * k + 1, k)), (n, n * k))
+        mixed = (1.0 - self.weight) * own + pool @ self.distributions[self.neighbours[rows].ravel()]
+        return sp.csr_matrix(mixed)
 
 
 # -- Hamming search ------------------------------------------------------------------------------
@@ -630,6 +728,8 @@ class SoftmaxAutoEncoderTransformer(
        Approximate Reasoning 50(7), 2009.
     .. [2] G. Hinton and R. Salakhutdinov, "Discovering binary codes for documents by learning deep
        generative models", Topics in Cognitive Science 3(1), 2011.
+    .. [3] S. Chaidaroon, T. Ebesu and Y. Fang, "Deep semantic text hashing with weak
+       supervision", SIGIR 2018.
 
     Examples
     --------
@@ -674,6 +774,8 @@ class SoftmaxAutoEncoderTransformer(
         "decoder": [None, keras.layers.Layer],
         "input_scaling": [StrOptions({"log", "tfidf", "l1", "none"})],
         "dropout": [Interval(Real, 0, 1, closed="left")],
+        "target_neighbors": [Interval(Integral, 0, None, closed="left")],
+        "neighbor_weight": [Interval(Real, 0, 1, closed="both")],
         "tied_weights": ["boolean"],
         "loss": [str],
         "epochs": [*SkaquariumEstimator._parameter_constraints["epochs"], StrOptions({"auto"})],
@@ -702,6 +804,8 @@ class SoftmaxAutoEncoderTransformer(
         decoder=None,
         input_scaling="log",
         dropout=0.0,
+        target_neighbors=0,
+        neighbor_weight=0.8,
         tied_weights=False,
         loss="kl_divergence",
         epochs="auto",
@@ -728,6 +832,8 @@ class SoftmaxAutoEncoderTransformer(
         self.decoder = decoder
         self.input_scaling = input_scaling
         self.dropout = dropout
+        self.target_neighbors = target_neighbors
+        self.neighbor_weight = neighbor_weight
         self.tied_weights = tied_weights
         self.loss = loss
         self.epochs = epochs
@@ -798,10 +904,10 @@ class SoftmaxAutoEncoderTransformer(
                 return batch
             if scaling == "l1":
                 return _row_normalize(batch, "l1")
+            if scaling == "tfidf":
+                return _log_tfidf(batch, idf)
             out = batch.copy()
             out.data = np.log1p(out.data)
-            if scaling == "tfidf":
-                out.data *= idf[out.indices]
             return _row_normalize(out, "l2")
 
         return scale
@@ -832,7 +938,11 @@ class SoftmaxAutoEncoderTransformer(
             # The output bias starts at the (smoothed) log word frequencies of the training data.
             freq = np.asarray(X.sum(axis=0), dtype=np.float64).ravel() + 1.0
             graph["output_bias"] = np.log(freq / freq.sum()).astype(np.float32)
-        return FitData(X, X, sample_weight, graph=graph)
+        targets = X
+        if self.target_neighbors and self.neighbor_weight:
+            neighbours = nearest_documents(X, self.idf_, self.target_neighbors)
+            targets = _NeighbourSmoothedTargets(X, neighbours, self.neighbor_weight)
+        return FitData(X, targets, sample_weight, graph=graph)
 
     def _build_model(self, data):
         return build_softmax_autoencoder(
