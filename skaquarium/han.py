@@ -39,7 +39,6 @@ def _unpack_model(data):
     return load_model(io.BytesIO(data), compile=True)
 
 
-@keras.saving.register_keras_serializable(package="skaquarium")
 def _add_gradients(a, b):
     """``a + b`` for two gradients of one variable. Two ``tf.IndexedSlices`` (a table's rows
     that the batch used) give their sum as ``tf.IndexedSlices`` with each row once, so that a
@@ -57,6 +56,7 @@ def _add_gradients(a, b):
     return tf.convert_to_tensor(a) + tf.convert_to_tensor(b)
 
 
+@keras.saving.register_keras_serializable(package="skaquarium")
 class HierarchicalAttentionModel(keras.Model):
     """The functional model of :func:`build_han_graph`, with optional adversarial training.
 
