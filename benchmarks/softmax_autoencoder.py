@@ -255,6 +255,13 @@ def memory(epochs):
     return result
 
 
+def _call_args(params):
+    """``params`` as Python keyword arguments, strings in double quotes."""
+    return ", ".join(
+        f'{k}="{v}"' if isinstance(v, str) else f"{k}={v!r}" for k, v in params.items()
+    )
+
+
 def _table(res):
     cl = res["clustering"]["methods"]
     sae = cl["SoftmaxAutoEncoderTransformer"]
@@ -282,9 +289,8 @@ def _table(res):
         f"{res['retrieval']['n_database']} train documents, precision@{K}, mean of "
         f"{len(next(iter(res['retrieval']['bits'].values()))['runs'])} seed(s)",
         "",
-        'Autoencoder: `SoftmaxAutoEncoderTransformer(n_components=bits, activation="binary", '
-        'input_scaling="tfidf", batch_size=256, learning_rate=2e-3, dropout=0.5)`, its other '
-        "parameters the defaults.",
+        f"Autoencoder: `SoftmaxAutoEncoderTransformer(n_components=bits, {_call_args(SAE)})`, "
+        "its other parameters the defaults.",
         "",
         "| bits | autoencoder (Hamming) | ITQ on LSA (Hamming) | random-projection LSH on TF-IDF "
         "(Hamming) | autoencoder epochs | code units within 0.05 of 0 or 1 | Hamming search (s, "
