@@ -244,6 +244,39 @@ def bucketing_speedup(X_train, y_train, params, *, n=2000, repeats=3):
     return out
 
 
+#: The results before the speed work of issue 20, kept for the comparison (same machine).
+BEFORE = RESULTS / "han_before_issue20.json"
+
+
+def _speed_comparison(results):
+    """HAN training and prediction speed now against ``BEFORE``, corpus by corpus."""
+    if not BEFORE.exists():
+        return ""
+    before = json.loads(BEFORE.read_text())["corpora"]
+    names = {"R8": "R8", "mr": "MR", "20ng": "20 Newsgroups", "imdb": "IMDB"}
+    rows = []
+    for corpus, name in names.items():
+        now, then = results["corpora"].get(corpus), before.get(corpus)
+        if now is None or then is None or now["date"] == then["date"]:
+            continue
+        a, b = now["han"], then["han"]
+        rows.append(
+            f"| {name} | {b['accuracy']:.4f} | {a['accuracy']:.4f} | {b['fit_s']:.0f} | "
+            f"{a['fit_s']:.0f} | {b['train_docs_per_s']:.0f} | {a['train_docs_per_s']:.0f} | "
+            f"{a['train_docs_per_s'] / b['train_docs_per_s']:.2f}x | "
+            f"{b['predict_docs_per_s']:.0f} | {a['predict_docs_per_s']:.0f} |"
+        )
+    if not rows:
+        return ""
+    return (
+        "\nHAN speed against the results before the speed work (`han_before_issue20.json`, same "
+        "machine and recipe; separate runs, so machine load differs):\n\n"
+        "| corpus | accuracy before | accuracy now | fit (s) before | fit (s) now | train docs/s "
+        "before | train docs/s now | training speed-up | test docs/s before | test docs/s now |\n"
+        "|---|---|---|---|---|---|---|---|---|---|\n" + "\n".join(rows) + "\n"
+    )
+
+
 def write_table(results, stem):
     names = {"R8": "R8", "mr": "MR", "20ng": "20 Newsgroups", "imdb": "IMDB"}
     lines = [
@@ -287,6 +320,13 @@ def write_table(results, stem):
                 f"{b['cpu_speedup']:.2f}x |"
             )
     dates = sorted({e["date"] for e in results["corpora"].values()})
+    bucketing_dates = sorted(
+        {
+            e["bucketing"].get("date", e["date"])
+            for e in results["corpora"].values()
+            if e.get("bucketing")
+        }
+    )
     text = (
         "Test accuracy on the fixed train/test splits. The HAN is fitted once on the whole "
         "training set with the parameters of `benchmarks/han.py` (chosen on held-out training "
@@ -297,7 +337,8 @@ def write_table(results, stem):
         f"{results['versions']['tensorflow']}, scikit-learn {results['versions']['scikit-learn']}."
         "\n\n" + "\n".join(lines) + "\n\nLength-grouped, padding-trimmed batches against plain "
         "padded batches (same training documents and model, median of 3 interleaved epochs after "
-        "a warm-up epoch; CPU time is the process's, all threads):\n\n" + "\n".join(speed) + "\n"
+        f"a warm-up epoch; CPU time is the process's, all threads; runs of "
+        f"{', '.join(bucketing_dates)}):\n\n" + "\n".join(speed) + "\n" + _speed_comparison(results)
     )
     (RESULTS / f"{stem}.md").write_text(text)
     return text
@@ -313,6 +354,11 @@ def main(argv=None):
         help="held-out accuracy per epoch (how parameters were chosen)",
     )
     parser.add_argument("--seeds", default=None, help="seeds of --holdout (default: the corpus's)")
+    parser.add_argument(
+        "--no-bucketing",
+        action="store_true",
+        help="skip the length-grouping comparison; keep each corpus's earlier one (and its date)",
+    )
     args = parser.parse_args(argv)
     corpora = ["R8"] if args.quick else args.corpora.split(",")
     RESULTS.mkdir(exist_ok=True)
@@ -337,7 +383,11 @@ def main(argv=None):
             params=params,
             seeds=config["seeds"][:1] if args.quick else config["seeds"],
         )
-        bucketing = bucketing_speedup(X_train, y_train, params, n=500 if args.quick else 2000)
+        earlier = results["corpora"].get(corpus, {})
+        if args.no_bucketing and earlier.get("bucketing"):
+            bucketing = {"date": earlier["date"], **earlier["bucketing"]}
+        else:
+            bucketing = bucketing_speedup(X_train, y_train, params, n=500 if args.quick else 2000)
         results["corpora"][corpus] = {
             "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
             "quick": args.quick,
