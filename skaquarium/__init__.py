@@ -45,6 +45,15 @@ _os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 _os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 _require_tensorflow_backend()
 
+
+def _quiet_first_tensorflow_import():
+    from ._quiet import install_import_hook
+
+    install_import_hook()  # ``import skaquarium.han`` starts TensorFlow without its noise too
+
+
+_quiet_first_tensorflow_import()
+
 __version__ = "0.1.0"
 
 _LAZY = {

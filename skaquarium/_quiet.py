@@ -7,7 +7,9 @@ Two kinds of noise reach a user of the estimators who never asked for output:
   CPU-feature and GPU-library notices). They are written before TensorFlow reads
   ``TF_CPP_MIN_LOG_LEVEL``, so only catching file descriptor 2 while TensorFlow is imported keeps
   them out. :func:`import_tensorflow` does that when the package first needs TensorFlow, and
-  writes every other line back to standard error: a real error at import still shows. Setting
+  writes every other line back to standard error: a real error at import still shows; the
+  one-shot import hook of :func:`install_import_hook` (installed by ``import skaquarium``) does
+  the same when a submodule (``skaquarium.han``, ...) is imported directly. Setting
   ``TF_CPP_MIN_LOG_LEVEL=0`` (TensorFlow's own switch for all its logs) turns the filter off.
 * ``N out of the last M calls to <function TensorFlowTrainer._make_function...> triggered
   tf.function retracing``: every fit builds a new Keras model with new training and inference
@@ -28,7 +30,13 @@ import sys
 import tempfile
 import threading
 
-__all__ = ["import_tensorflow", "notice_masked_recurrence_quietly", "quiet_retracing"]
+__all__ = [
+    "import_tensorflow",
+    "install_import_hook",
+    "notice_masked_recurrence_quietly",
+    "quiet_retracing",
+    "remove_import_hook",
+]
 
 #: Start-up lines of TensorFlow's runtime that say nothing a user must act on.
 _STARTUP_NOISE = re.compile(
@@ -73,6 +81,55 @@ def _filtered_stderr():
             if kept:
                 sys.stderr.write(kept)
                 sys.stderr.flush()
+
+
+class _QuietFirstTensorFlowImport:
+    """A one-shot import hook (on ``sys.meta_path``) that runs the process's first
+    ``import tensorflow`` inside :func:`_filtered_stderr`, whichever module asks for it: the
+    package's submodules import Keras at their top, so ``from skaquarium.softmax_autoencoder
+    import hamming_search`` starts TensorFlow too. It removes itself at that first import, leaves
+    the finding and loading to the import system, and only wraps the execution of TensorFlow's
+    package module."""
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname != "tensorflow":
+            return None
+        remove_import_hook()
+        import importlib.util
+
+        spec = importlib.util.find_spec(fullname)
+        loader = getattr(spec, "loader", None)
+        if loader is None or not hasattr(loader, "exec_module"):
+            return spec
+        execute = loader.exec_module
+
+        def exec_module(module):
+            try:
+                with _filtered_stderr():
+                    execute(module)
+            finally:
+                loader.__dict__.pop("exec_module", None)  # the loader as it was
+
+        loader.exec_module = exec_module
+        return spec
+
+
+_HOOK = _QuietFirstTensorFlowImport()
+
+
+def install_import_hook():
+    """Filter the start-up noise of TensorFlow's first import, whoever imports it (no effect once
+    TensorFlow is imported, or with ``TF_CPP_MIN_LOG_LEVEL=0``)."""
+    if "tensorflow" in sys.modules or os.environ.get("TF_CPP_MIN_LOG_LEVEL") == "0":
+        return
+    if _HOOK not in sys.meta_path:
+        sys.meta_path.insert(0, _HOOK)
+
+
+def remove_import_hook():
+    """Take the hook of :func:`install_import_hook` off ``sys.meta_path``."""
+    with contextlib.suppress(ValueError):
+        sys.meta_path.remove(_HOOK)
 
 
 def import_tensorflow():

@@ -58,6 +58,26 @@ def test_a_session_of_fits_predictions_and_searches_prints_nothing():
     assert run.stderr == ""
 
 
+def test_importing_a_submodule_directly_prints_nothing():
+    # The README imports ``hamming_search`` from its module: TensorFlow starts there, through
+    # Keras, not through ``from skaquarium import ...``. The one-shot hook is gone afterwards.
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("TF_CPP_MIN_LOG_LEVEL", "KERAS_BACKEND")
+    }
+    code = (
+        "import sys\n"
+        "from skaquarium.softmax_autoencoder import hamming_search\n"
+        "import skaquarium.han\n"
+        "from skaquarium import _quiet\n"
+        "assert _quiet._HOOK not in sys.meta_path\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert run.stderr == ""
+
+
 def test_startup_noise_is_dropped_and_everything_else_is_written_back():
     # Lines written to file descriptor 2 (as TensorFlow's C++ runtime writes them) in the block.
     code = textwrap.dedent(
