@@ -113,26 +113,6 @@ def build_softmax_autoencoder(
     code_noise : float, default=0.0
         Standard deviation of the Gaussian noise added to the binary code units' inputs while
         training (:class:`~skaquarium.layers.BinarySigmoid`'s ``noise``).
-    target_neighbors : int, default=0
-        Neighbour-smoothed targets (after NbrReg, Chaidaroon et al., 2018 [3]_): each training
-        document is trained to reconstruct its own word distribution mixed with the mean word
-        distribution of its ``target_neighbors`` most similar training documents (cosine of their
-        log-TF-IDF vectors; :func:`nearest_documents`), so that its code must say what its
-        neighbourhood is about, not only which of its few words it happened to use. Only the
-        training targets change: :meth:`transform` still reads one document at a time. The
-        neighbours are searched once per fit (within the documents of that call for
-        :meth:`partial_fit` and warm starts), exactly and in blocks: about ``n_documents ** 2``
-        sparse dot products, a few seconds on 20 Newsgroups' 11,314 training documents, and each
-        batch's targets are made for that batch only. 0 for none. On held-out 20 Newsgroups training
-        documents (32-bit codes, the retrieval settings above), 20 neighbours raised
-        precision@100 from 0.520 to 0.581 (mean of 3 seeds; with one seed: 5 neighbours at
-        weight 0.5, 0.554; 10 at 0.5, 0.568; 50 at 0.8, 0.590), and the share of code units
-        within 0.05 of 0 or 1 went from 0.95 to 0.91.
-    neighbor_weight : float in [0, 1], default=0.8
-        The neighbours' share of each target when ``target_neighbors > 0`` (the document's own
-        word distribution has ``1 - neighbor_weight``). With 20 neighbours on held-out 20
-        Newsgroups documents: 0.8, precision@100 0.586; 1.0 (the neighbours alone), 0.563 (one
-        seed).
     tied_weights : bool, default=False
         Tie the decoder's kernels to the encoder's; not with ``encoder`` or ``decoder``.
     sparse_input : bool, default=True
@@ -674,6 +654,26 @@ class SoftmaxAutoEncoderTransformer(
     dropout : float, default=0.0
         Denoising: the fraction of a training document's word types removed from its input (not
         from its target) in each batch.
+    target_neighbors : int, default=0
+        Neighbour-smoothed targets (after NbrReg, Chaidaroon et al., 2018 [3]_): each training
+        document is trained to reconstruct its own word distribution mixed with the mean word
+        distribution of its ``target_neighbors`` most similar training documents (cosine of their
+        log-TF-IDF vectors; :func:`nearest_documents`), so that its code must say what its
+        neighbourhood is about, not only which of its few words it happened to use. Only the
+        training targets change: :meth:`transform` still reads one document at a time. The
+        neighbours are searched once per fit (within the documents of that call for
+        :meth:`partial_fit` and warm starts), exactly and in blocks: about ``n_documents ** 2``
+        sparse dot products, a few seconds on 20 Newsgroups' 11,314 training documents, and each
+        batch's targets are made for that batch only. 0 for none. On held-out 20 Newsgroups training
+        documents (32-bit codes, the retrieval settings above), 20 neighbours raised
+        precision@100 from 0.520 to 0.581 (mean of 3 seeds; with one seed: 5 neighbours at
+        weight 0.5, 0.554; 10 at 0.5, 0.568; 50 at 0.8, 0.590), and the share of code units
+        within 0.05 of 0 or 1 went from 0.95 to 0.91.
+    neighbor_weight : float in [0, 1], default=0.8
+        The neighbours' share of each target when ``target_neighbors > 0`` (the document's own
+        word distribution has ``1 - neighbor_weight``). With 20 neighbours on held-out 20
+        Newsgroups documents: 0.8, precision@100 0.586; 1.0 (the neighbours alone), 0.563 (one
+        seed).
     tied_weights : bool, default=False
         Tie the decoder to the encoder: the decoder mirrors the encoder, each layer multiplying by
         the transposed kernel of its encoder counterpart (half the parameters). Cannot be combined
