@@ -16,15 +16,10 @@ from numbers import Integral, Real
 import keras
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
-from ._optimizers import LazyAdam
-
 __all__ = ["OPTIMIZERS", "TRAINING_PARAMETERS", "TrainingParameter", "fill_training_parameters"]
 
-#: ``"adam"`` is :class:`~skaquarium._optimizers.LazyAdam`: Adam itself for dense gradients, and
-#: for an embedding table's sparse gradient an update of the rows the batch used only, so that a
-#: step costs as much as the batch, not the table (HAN's 2^18-row n-gram table, DualMF's ids).
 OPTIMIZERS = {
-    "adam": LazyAdam,
+    "adam": keras.optimizers.Adam,
     "adamw": keras.optimizers.AdamW,
     "rmsprop": keras.optimizers.RMSprop,
     "sgd": keras.optimizers.SGD,
@@ -71,9 +66,7 @@ TRAINING_PARAMETERS = (
         "optimizer",
         [StrOptions(set(OPTIMIZERS))],
         "{" + ", ".join(f'"{name}"' for name in OPTIMIZERS) + "}",
-        'The Keras optimizer. ``"adam"`` updates only the rows of an embedding table that a '
-        "batch uses (as TensorFlow Addons' ``LazyAdam``), and is Keras' Adam for every other "
-        "weight.",
+        "The Keras optimizer.",
     ),
     TrainingParameter(
         "early_stopping",

@@ -23,6 +23,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._base import FitData, SkaquariumEstimator
+from ._optimizers import LazyAdam
 from .layers import LazyL2Embedding, SparseEmbeddingBag
 
 __all__ = ["DualMFRegressor", "UnknownIdWarning", "build_dual_mf_graph", "build_tower_encoder"]
@@ -1008,6 +1009,13 @@ class DualMFRegressor(RegressorMixin, SkaquariumEstimator):
     _sparse_batches = "keep"
     # Histories are sampled and assembled in NumPy while the model trains on the previous batch.
     _batch_workers = 2
+
+    def _make_optimizer(self):
+        if self.optimizer == "adam":
+            # Only the table rows a batch uses are updated: a step costs as much as the batch,
+            # not as the catalogue.
+            return LazyAdam(learning_rate=self.learning_rate)
+        return super()._make_optimizer()
 
     def _batch_transform(self, training):
         # Each batch of (row index, column index) pairs gets its ids' side features and
