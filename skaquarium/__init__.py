@@ -68,10 +68,7 @@ __all__ = ["__version__", *_LAZY]
 
 
 def __getattr__(name):
-    if name in _LAZY:
-        from ._quiet import import_tensorflow
-
-        import_tensorflow()  # without TensorFlow's start-up lines on standard error
+    if name in _LAZY:  # TensorFlow starts quietly through the hook installed above
         return getattr(_importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'skaquarium' has no attribute {name!r}")
 

@@ -6,10 +6,10 @@ Two kinds of noise reach a user of the estimators who never asked for output:
   (``oneDNN custom operations are on ...``, ``All log messages before absl::InitializeLog() ...``,
   CPU-feature and GPU-library notices). They are written before TensorFlow reads
   ``TF_CPP_MIN_LOG_LEVEL``, so only catching file descriptor 2 while TensorFlow is imported keeps
-  them out. :func:`import_tensorflow` does that when the package first needs TensorFlow, and
-  writes every other line back to standard error: a real error at import still shows; the
-  one-shot import hook of :func:`install_import_hook` (installed by ``import skaquarium``) does
-  the same when a submodule (``skaquarium.han``, ...) is imported directly. Setting
+  them out. The one-shot import hook of :func:`install_import_hook`, installed by ``import
+  skaquarium``, does that around the process's first ``import tensorflow``, whichever module of
+  the package (or of the user's) asks for it, and writes every other line back to standard
+  error: a real error at import still shows. Setting
   ``TF_CPP_MIN_LOG_LEVEL=0`` (TensorFlow's own switch for all its logs) turns the filter off.
 * ``N out of the last M calls to <function TensorFlowTrainer._make_function...> triggered
   tf.function retracing``: every fit builds a new Keras model with new training and inference
@@ -31,7 +31,6 @@ import tempfile
 import threading
 
 __all__ = [
-    "import_tensorflow",
     "install_import_hook",
     "notice_masked_recurrence_quietly",
     "quiet_retracing",
@@ -130,16 +129,6 @@ def remove_import_hook():
     """Take the hook of :func:`install_import_hook` off ``sys.meta_path``."""
     with contextlib.suppress(ValueError):
         sys.meta_path.remove(_HOOK)
-
-
-def import_tensorflow():
-    """Import TensorFlow (if no one has yet) without its start-up noise on standard error."""
-    if "tensorflow" in sys.modules or os.environ.get("TF_CPP_MIN_LOG_LEVEL") == "0":
-        import tensorflow  # noqa: F401
-
-        return
-    with _filtered_stderr():
-        import tensorflow  # noqa: F401
 
 
 class _RetracingFilter(logging.Filter):
