@@ -7,9 +7,8 @@
   TF-IDF and LatentDirichletAllocation(20) on counts, each followed by the same KMeans.
 * Retrieval: test documents as queries against train documents; precision of the top 100 by Hamming
   distance of packed binary codes (a hit shares the query's newsgroup), at 16, 32, 64 and 128 bits,
-  mean over seeds. The autoencoder with ``activation="binary"``, ``input_scaling="tfidf"``,
-  ``batch_size=256``, ``learning_rate=2e-3``, ``dropout=0.5`` and ``target_neighbors=20`` (its
-  other parameters the defaults). Peers: random-projection LSH on TF-IDF, iterative
+  mean over seeds. The autoencoder with ``activation="binary"``, which gives its ``"auto"``
+  parameters the retrieval settings (its other parameters the defaults). Peers: random-projection LSH on TF-IDF, iterative
   quantization (ITQ, Gong & Lazebnik 2011) of LSA (TruncatedSVD of TF-IDF to as many dimensions as
   bits, centred, rotated to minimise the quantisation error, signs), both with the same search; and
   exact TF-IDF cosine (real-valued). The Hamming search is timed against scikit-learn's brute-force
@@ -56,19 +55,11 @@ from skaquarium.softmax_autoencoder import (  # noqa: E402
 )
 
 VECTORIZER = dict(max_features=20000, stop_words="english", min_df=5, max_df=0.5)
-#: Retrieval: binary codes on TF-IDF-scaled counts with half the words dropped from each input
-#: (denoising), each document trained to reconstruct its words mixed with those of its 20 nearest
-#: training documents (neighbour-smoothed targets), in batches of 256 at learning rate 2e-3 (the
-#: settings the transformer's docstring recommends for retrieval, chosen on held-out training
-#: documents); everything else (epochs too) the defaults.
-SAE = dict(
-    activation="binary",
-    input_scaling="tfidf",
-    batch_size=256,
-    learning_rate=2e-3,
-    dropout=0.5,
-    target_neighbors=20,
-)
+#: Retrieval: binary codes; the "auto" parameters then take the retrieval settings (TF-IDF-scaled
+#: counts with half the words dropped from each input, each document trained to reconstruct its
+#: words mixed with those of its 20 nearest training documents, batches of 256 at learning rate
+#: 2e-3, chosen on held-out training documents); everything else the defaults.
+SAE = dict(activation="binary")
 #: Clustering: the defaults.
 SAE_CLUSTER: dict = {}
 BITS = (16, 32, 64, 128)

@@ -316,7 +316,7 @@ class SkaquariumEstimator(BaseWrapper):
             data.inputs,
             data.targets,
             data.sample_weight,
-            batch_size=self.batch_size,
+            batch_size=self._effective("batch_size"),
             shuffle=training,
             seed=seed,
             lengths=data.lengths,
@@ -363,7 +363,7 @@ class SkaquariumEstimator(BaseWrapper):
             raise
 
     def _make_optimizer(self):
-        return OPTIMIZERS[self.optimizer](learning_rate=self.learning_rate)
+        return OPTIMIZERS[self.optimizer](learning_rate=self._effective("learning_rate"))
 
     def _compile(self, model):
         model.compile(
@@ -389,6 +389,11 @@ class SkaquariumEstimator(BaseWrapper):
             The fitted estimator.
         """
         return self._fit(X, y, sample_weight, epochs=self._epochs_for(X), warm=self.warm_start)
+
+    def _effective(self, name):
+        """The value parameter ``name`` takes in training: the parameter itself, unless the
+        estimator resolves a value such as ``"auto"`` from its other parameters."""
+        return getattr(self, name)
 
     def _epochs_for(self, X):
         """The number of epochs a ``fit`` on ``X`` trains: ``epochs`` (an estimator that accepts
@@ -558,7 +563,8 @@ class SkaquariumEstimator(BaseWrapper):
         if guard.diverged_at is not None:
             raise FloatingPointError(
                 f"Training of {type(self).__name__} diverged: the loss became non-finite in "
-                f"epoch {guard.diverged_at}. Lower learning_rate (got {self.learning_rate}) or "
+                f"epoch {guard.diverged_at}. Lower learning_rate (it was "
+                f"{self._effective('learning_rate')}) or "
                 "scale the inputs. The estimator was left as it was before this fit."
             )
 
@@ -613,7 +619,7 @@ class SkaquariumEstimator(BaseWrapper):
         batches = prediction_batches(
             model,
             inputs,
-            batch_size=self.batch_size,
+            batch_size=self._effective("batch_size"),
             transform=transform,
             lengths=lengths,
             sparse=self._sparse_batches,

@@ -204,7 +204,7 @@ def test_target_neighbors_give_noisy_short_documents_codes_of_their_topic():
         _, idx = hamming_search(codes, codes, n_neighbors=21)
         return (topics[idx[:, 1:]] == topics[:, None]).mean()
 
-    plain_model = small(**params).fit(X)
+    plain_model = small(target_neighbors=0, **params).fit(X)
     plain = precision(plain_model)
     smoothed = precision(small(target_neighbors=10, **params).fit(X))
     print(f"precision@20 of 8-bit codes: {plain:.3f} plain, {smoothed:.3f} with neighbours")
@@ -217,14 +217,60 @@ def test_auto_epochs_follow_the_number_of_documents():
     """``epochs="auto"``: about 200 optimizer steps for tanh codes and 800 for binary ones, at
     least 5 and at most 100 epochs; an integer is used as given."""
     model = SoftmaxAutoEncoderTransformer()
-    assert model.epochs == "auto" and model.batch_size == 512
+    assert model.epochs == "auto" and model._effective("batch_size") == 512
     assert model._epochs_for(np.zeros((18846, 2))) == 5  # 37 steps per epoch
     assert model._epochs_for(np.zeros((2000, 2))) == 50  # 4 steps per epoch
     assert model._epochs_for(np.zeros((10, 2))) == 100  # one step per epoch: capped
     assert model._epochs_for(np.zeros((10**6, 2))) == 5
-    binary = SoftmaxAutoEncoderTransformer(activation="binary")
-    assert binary._epochs_for(np.zeros((11314, 2))) == 35  # 23 steps per epoch
+    binary = SoftmaxAutoEncoderTransformer(activation="binary")  # batches of 256
+    assert binary._epochs_for(np.zeros((11314, 2))) == 18  # 45 steps per epoch
     assert SoftmaxAutoEncoderTransformer(epochs=3)._epochs_for(np.zeros((10, 2))) == 3
+
+
+@pytest.mark.parametrize(
+    "activation, settings",
+    [
+        (
+            "tanh",
+            dict(
+                input_scaling="log",
+                dropout=0.0,
+                target_neighbors=0,
+                batch_size=512,
+                learning_rate=4e-3,
+            ),
+        ),
+        (
+            "binary",
+            dict(
+                input_scaling="tfidf",
+                dropout=0.5,
+                target_neighbors=20,
+                batch_size=256,
+                learning_rate=2e-3,
+            ),
+        ),
+    ],
+)
+def test_auto_parameters_are_the_settings_of_the_activation(data, activation, settings):
+    """The parameters left at ``"auto"`` take the clustering settings for tanh codes and the
+    retrieval settings for binary ones: the fitted models equal those of the explicit values,
+    the parameters themselves stay ``"auto"``, and a value given is used as given."""
+    X = data[0][:120]
+    params = dict(
+        n_components=4, hidden_layer_sizes=(8,), activation=activation, epochs=2, random_state=0
+    )
+    auto = SoftmaxAutoEncoderTransformer(**params).fit(X)
+    explicit = SoftmaxAutoEncoderTransformer(**params, **settings).fit(X)
+    np.testing.assert_array_equal(auto.transform(X), explicit.transform(X))
+    assert all(auto.get_params()[name] == "auto" for name in settings)
+    assert {name: auto._effective(name) for name in settings} == settings
+    other = "binary" if activation == "tanh" else "tanh"
+    assert (
+        SoftmaxAutoEncoderTransformer(activation=other, dropout=0.25)._effective("dropout") == 0.25
+    )
+    changed = SoftmaxAutoEncoderTransformer(**{**params, **settings, "learning_rate": 0.05}).fit(X)
+    assert not np.array_equal(changed.transform(X), auto.transform(X))
 
 
 def test_auto_epochs_are_the_epochs_trained(data):
