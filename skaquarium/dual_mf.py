@@ -1201,6 +1201,11 @@ class DualMFRegressor(RegressorMixin, SkaquariumEstimator):
     def recommend(self, rows, k=10, exclude_seen=True):
         """Top-``k`` columns for each row id, by predicted rating.
 
+        Columns are ranked by the unclipped prediction (dot product plus biases and the global
+        mean), so columns predicted beyond the top of the rating range keep their order; this is
+        the ranking the scorers of :mod:`skaquarium.metrics` score. Rows are scored in blocks:
+        memory stays bounded however many rows and columns there are.
+
         Parameters
         ----------
         rows : array-like of shape (n_rows,)
@@ -1217,7 +1222,8 @@ class DualMFRegressor(RegressorMixin, SkaquariumEstimator):
         col_ids : ndarray of shape (n_rows, k)
             Recommended column ids, best first.
         scores : ndarray of shape (n_rows, k)
-            Their predicted ratings (clipped like ``predict``).
+            Their predicted ratings, clipped like ``predict`` (so two returned scores can be
+            equal where the ranking is not).
         """
         check_is_fitted(self)
         dtype = object if isinstance(rows, (list, tuple)) else None  # keep Python id types
@@ -1242,12 +1248,12 @@ class DualMFRegressor(RegressorMixin, SkaquariumEstimator):
         return self.col_ids_[top], top_scores
 
     def _top_k(self, latent, bias, index, k, exclude_seen):
-        """Top-``k`` column positions and scores of one block of rows."""
+        """Top-``k`` column positions and scores of one block of rows, ranked by the unclipped
+        scores (clipping would tie every column predicted beyond the rating range)."""
         n_cols = len(self.col_ids_)
         scores = latent @ self.col_embeddings_.T
         scores += self.col_bias_[None, :]
         scores += (bias + self.global_mean_)[:, None]
-        np.clip(scores, *self.rating_range_, out=scores)
         if exclude_seen:
             known = index < len(self.row_ids_)
             seen = self.ratings_[index[known]].tocoo()
@@ -1257,8 +1263,49 @@ class DualMFRegressor(RegressorMixin, SkaquariumEstimator):
         else:
             top = np.broadcast_to(np.arange(n_cols), scores.shape).copy()
         top_scores = np.take_along_axis(scores, top, axis=1)
+        # Best first (a stable sort: equal scores keep the order of the selection).
         order = np.argsort(-top_scores, axis=1, kind="stable")
-        return np.take_along_axis(top, order, axis=1), np.take_along_axis(top_scores, order, axis=1)
+        top_scores = np.take_along_axis(top_scores, order, axis=1)
+        clipped = np.where(
+            np.isfinite(top_scores), np.clip(top_scores, *self.rating_range_), top_scores
+        )
+        return np.take_along_axis(top, order, axis=1), clipped
+
+    def is_seen(self, X):
+        """Whether each (row id, column id) pair is among the ratings the model holds.
+
+        Those are the ratings of ``fit`` (and ``partial_fit``) and of :meth:`fold_in`: the pairs
+        ``recommend(exclude_seen=True)`` leaves out, and that the ranking scorers of
+        :mod:`skaquarium.metrics` therefore do not count as relevant. Ids unknown to the model
+        give False.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, 2)
+            Row id and column id of each pair.
+
+        Returns
+        -------
+        seen : ndarray of shape (n_samples,), dtype bool
+        """
+        check_is_fitted(self)
+        rows, cols = self._validate_pairs(X, reset=False)
+        ri, ci = self._row_index.positions(rows), self._col_index.positions(cols)
+        seen = np.zeros(len(rows), dtype=bool)
+        known = (ri >= 0) & (ci >= 0)
+        ratings = self.ratings_
+        if not ratings.has_sorted_indices:
+            ratings = ratings.sorted_indices()
+        n_cols = np.int64(ratings.shape[1])
+        # Keys row * n_cols + col of the stored ratings, ascending (CSR rows in order, columns
+        # sorted within each row): one binary search per pair.
+        keys = np.repeat(np.arange(ratings.shape[0], dtype=np.int64), np.diff(ratings.indptr))
+        keys = keys * n_cols + ratings.indices
+        if len(keys):
+            wanted = ri[known].astype(np.int64) * n_cols + ci[known]
+            at = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+            seen[known] = keys[at] == wanted
+        return seen
 
     def fold_in(self, X, y):
         """Add ratings that arrived after ``fit``, re-encoding the affected ids (no training).
