@@ -1,9 +1,10 @@
 """Beyond one process: data-parallel training through ``tf.distribute`` and grid search on a
 Dask cluster, measured.
 
-    python benchmarks/scale_out.py [--quick]
+    python benchmarks/scale_out.py [--quick] [--parts data-parallel,search]
 
-Writes ``results/scale_out.json`` and ``results/scale_out.md``.
+Writes ``results/scale_out.json`` and ``results/scale_out.md``; ``--parts`` reruns some parts and
+keeps the others' figures from the existing JSON (each part records its own date).
 
 * **Data-parallel training.** Each estimator with its default parameters, fitted with the same
   seed on one device and under ``tf.distribute.MirroredStrategy`` over two devices: final
@@ -151,9 +152,8 @@ def han_case(n_docs):
     return f"HANClassifier, R8 {n_docs:,} training docs", "test accuracy", run
 
 
-def data_parallel(quick, results, rows):
+def data_parallel(quick, results):
     single, mirrored, what = devices()
-    results["devices"] = what
     cases = [
         dual_mf_case(),
         autoencoder_case(6000),
@@ -167,15 +167,10 @@ def data_parallel(quick, results, rows):
             print(name, label, json.dumps(entry[label]), flush=True)
         entry["replicas"] = mirrored.num_replicas_in_sync
         out[name] = entry
-        one, two = entry["one device"], entry["MirroredStrategy"]
-        rows.append(
-            f"| {name} | {metric} | {one['quality']:.4f} | {two['quality']:.4f} | "
-            f"{one['loss']:.4f} | {two['loss']:.4f} | {one['fit_s']:.0f} | {two['fit_s']:.0f} |"
-        )
-    results["data_parallel"] = out
+    results["data_parallel"] = {"date": _now(), "devices": what, "quick": quick, "cases": out}
 
 
-def grid_search(quick, results, lines):
+def grid_search(quick, results):
     from dask.distributed import Client, LocalCluster
 
     n_docs = 1000 if quick else 3000
@@ -203,6 +198,8 @@ def grid_search(quick, results, lines):
         with joblib.parallel_config(backend="dask"):
             dask, dask_s = search(-1)
     out = {
+        "date": _now(),
+        "quick": quick,
         "n_docs": n_docs,
         "candidates": 8,
         "folds": 2,
@@ -220,52 +217,97 @@ def grid_search(quick, results, lines):
     }
     print("grid search", json.dumps(out, default=str), flush=True)
     results["grid_search"] = out
-    lines += [
-        "",
-        f"GridSearchCV of SoftmaxAutoEncoderTransformer, 8 candidates x 2 folds on {n_docs:,} "
-        "documents of 20 Newsgroups (train), 2 workers each:",
-        "",
-        "| backend | wall time (s) | best_params_ |",
-        "|---|---|---|",
-        f"| loky (joblib's default), n_jobs=2 | {loky_s:.0f} | {loky.best_params_} |",
-        f"| Dask LocalCluster, 2 worker processes | {dask_s:.0f} (+{startup_s:.0f} s cluster "
-        f"start) | {dask.best_params_} |",
-        "",
-        f"Identical best_params_: {'yes' if out['same_best_params'] else 'NO'}; largest "
-        f"difference of a candidate's mean score: {out['max_score_difference']:.2g}.",
+
+
+def _from_one_date_layout(old):
+    """Results written before ``--parts`` (one date for the whole run) in today's layout."""
+    stamp = {"date": old.get("date"), "quick": old.get("quick", False)}
+    new = {key: old[key] for key in ("cpu_count", "versions") if key in old}
+    if "data_parallel" in old:
+        cases = old["data_parallel"]
+        new["data_parallel"] = {**stamp, "devices": old.get("devices"), "cases": cases}
+    if "grid_search" in old:
+        new["grid_search"] = {**stamp, **old["grid_search"]}
+    return new
+
+
+def _now():
+    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+
+
+def render(results):
+    """The markdown of the results, one section per part measured."""
+    lines = [
+        f"Beyond one process, `python benchmarks/scale_out.py`, {results['cpu_count']} CPUs, "
+        f"TensorFlow {results['versions']['tensorflow']}.",
     ]
+    part = results.get("data_parallel")
+    if part:
+        lines += [
+            "",
+            f"Data-parallel training ({part['date']}{', --quick' if part['quick'] else ''}), "
+            f"default parameters, seed {SEED}: one device against MirroredStrategy over "
+            f"{part['devices']}.",
+            "",
+            "| estimator, data | metric | one device | MirroredStrategy | final loss, one | "
+            "final loss, mirrored | fit s, one | fit s, mirrored |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+        for name, entry in part["cases"].items():
+            one, two = entry["one device"], entry["MirroredStrategy"]
+            lines.append(
+                f"| {name} | {entry['metric']} | {one['quality']:.4f} | {two['quality']:.4f} | "
+                f"{one['loss']:.4f} | {two['loss']:.4f} | {one['fit_s']:.0f} | "
+                f"{two['fit_s']:.0f} |"
+            )
+    out = results.get("grid_search")
+    if out:
+        lines += [
+            "",
+            f"GridSearchCV of SoftmaxAutoEncoderTransformer ({out['date']}"
+            f"{', --quick' if out['quick'] else ''}), {out['candidates']} candidates x "
+            f"{out['folds']} folds on {out['n_docs']:,} documents of 20 Newsgroups (train), 2 "
+            "workers each:",
+            "",
+            "| backend | wall time (s) | best_params_ |",
+            "|---|---|---|",
+            f"| loky (joblib's default), n_jobs=2 | {out['loky_s']:.0f} | "
+            f"{out['loky_best_params']} |",
+            f"| Dask LocalCluster, 2 worker processes | {out['dask_s']:.0f} "
+            f"(+{out['dask_cluster_startup_s']:.0f} s cluster start) | "
+            f"{out['dask_best_params']} |",
+            "",
+            f"Identical best_params_: {'yes' if out['same_best_params'] else 'NO'}; largest "
+            f"difference of a candidate's mean score: {out['max_score_difference']:.2g}.",
+        ]
+    return "\n".join(lines) + "\n"
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="smaller samples")
+    parser.add_argument(
+        "--parts",
+        default="data-parallel,search",
+        help="comma-separated parts to run; the others are kept from the existing results file",
+    )
     args = parser.parse_args(argv)
-    results = {
-        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "quick": args.quick,
-        **machine(),
-        "versions": versions(),
-    }
-    rows = []
-    data_parallel(args.quick, results, rows)
-    lines = [
-        f"Beyond one process, `python benchmarks/scale_out.py{' --quick' if args.quick else ''}`, "
-        f"{results['date']}, {results['cpu_count']} CPUs, TensorFlow "
-        f"{results['versions']['tensorflow']}.",
-        "",
-        f"Data-parallel training, default parameters, seed {SEED}: one device against "
-        f"MirroredStrategy over {results['devices']}.",
-        "",
-        "| estimator, data | metric | one device | MirroredStrategy | final loss, one | "
-        "final loss, mirrored | fit s, one | fit s, mirrored |",
-        "|---|---|---|---|---|---|---|---|",
-        *rows,
-    ]
-    grid_search(args.quick, results, lines)
-    text = "\n".join(lines) + "\n"
+    parts = set(args.parts.split(","))
+    if not parts <= {"data-parallel", "search"}:
+        parser.error(f"unknown parts: {sorted(parts - {'data-parallel', 'search'})}")
+    json_path = RESULTS / "scale_out.json"
+    results = json.loads(json_path.read_text()) if json_path.exists() else {}
+    if results and "cases" not in results.get("data_parallel", {"cases": 1}):
+        results = _from_one_date_layout(results)
+    results.update({**machine(), "versions": versions()})
+    if "data-parallel" in parts:
+        data_parallel(args.quick, results)
+    if "search" in parts:
+        grid_search(args.quick, results)
+    text = render(results)
     print(text)
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "scale_out.json").write_text(json.dumps(results, indent=2, default=str) + "\n")
+    json_path.write_text(json.dumps(results, indent=2, default=str) + "\n")
     (RESULTS / "scale_out.md").write_text(text)
 
 
