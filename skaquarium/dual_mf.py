@@ -24,9 +24,16 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._base import FitData, SkaquariumEstimator
 from ._optimizers import LazyAdam
-from .layers import LazyL2Embedding, SparseEmbeddingBag
+from .layers import InBatchScores, LazyL2Embedding, SparseEmbeddingBag
 
-__all__ = ["DualMFRegressor", "UnknownIdWarning", "build_dual_mf_graph", "build_tower_encoder"]
+__all__ = [
+    "DualMFRegressor",
+    "InBatchBPR",
+    "InBatchSoftmax",
+    "UnknownIdWarning",
+    "build_dual_mf_graph",
+    "build_tower_encoder",
+]
 
 _ACTIVATIONS = {"relu", "sigmoid", "tanh", "elu", "selu", "gelu", "swish", "linear"}
 
@@ -164,6 +171,7 @@ def build_dual_mf_graph(
     dropout=0.0,
     history_dropout=0.0,
     id_dropout=0.0,
+    output="rating",
 ):
     """The dual network: two towers, a dot product and two biases.
 
@@ -191,12 +199,17 @@ def build_dual_mf_graph(
     id_dropout : float, default=0.0
         Probability that a training sample's id embedding and id bias are hidden (each as a
         whole), so that the towers also learn to encode ids from features and histories alone.
+    output : {"rating", "in_batch"}, default="rating"
+        ``"rating"``: the centred rating of each pair, shape ``(batch, 1)``. ``"in_batch"``: the
+        score of every row of the batch against every column of the batch, shape
+        ``(batch, batch)`` (:class:`~skaquarium.layers.InBatchScores`; the diagonal holds the
+        pairs themselves), for ranking losses with in-batch negatives.
 
     Returns
     -------
     model : keras.Model
         Inputs ``row_index``, ``col_index`` (int), then for each side its features and history
-        where present; output the centred rating, shape ``(batch, 1)``. The towers are the nested
+        where present; output as ``output`` says. The towers are the nested
         models ``row_encoder`` and ``col_encoder``, the id tables the layers ``row_embedding``,
         ``row_bias``, ``col_embedding`` and ``col_bias``.
 
@@ -211,7 +224,7 @@ def build_dual_mf_graph(
     >>> tuple(rating.shape)
     (2, 1)
     """
-    inputs, latents, biases = [], [], []
+    inputs, latents, biases, side_biases, col_index = [], [], [], {}, None
     for name, n_ids, layers, feature_dim, history_dim, sparse_features in (
         ("row", n_rows, row_layers, row_feature_dim, row_history_dim, row_sparse_features),
         ("col", n_cols, col_layers, col_feature_dim, col_history_dim, col_sparse_features),
@@ -231,6 +244,7 @@ def build_dual_mf_graph(
         )
         index = keras.Input((), dtype="int32", name=f"{name}_index")
         inputs.append(index)
+        col_index = index if name == "col" else col_index
         id_vector = LazyL2Embedding(
             n_ids,
             id_width,
@@ -258,12 +272,96 @@ def build_dual_mf_graph(
         latents.append(out[0])
         biases.append(id_bias)
         biases.extend(out[1:])
+        terms = [id_bias, *out[1:]]
+        side_biases[name] = terms[0] if len(terms) == 1 else keras.layers.Add()(terms)
+    if output == "in_batch":
+        scores = InBatchScores(name="in_batch_scores")(
+            [*latents, side_biases["row"], side_biases["col"], col_index]
+        )
+        return keras.Model(inputs, scores, name="dual_mf")
     dot = keras.layers.Dot(axes=1, name="dot")(latents)
     output = keras.layers.Add(name="rating")([dot, *biases])
     return keras.Model(inputs, output, name="dual_mf")
 
 
 # -- estimator -----------------------------------------------------------------------------------
+
+
+def _in_batch_logits(y_true, y_pred):
+    """In-batch scores corrected for how often each column is sampled as a negative, and the
+    mask of the valid negatives (not the pair itself, not a repeat of its column)."""
+    from keras import ops
+
+    n = ops.shape(y_pred)[0]
+    # In-batch negatives are drawn in proportion to the columns' popularity: subtracting each
+    # column's log sampling probability (y_true) makes the scores estimate the columns'
+    # preference, popularity included (the "logQ" correction of Yi et al., 2019).
+    logits = y_pred - ops.reshape(ops.cast(y_true, y_pred.dtype), (1, -1))
+    negative = ops.logical_and(y_pred > -1e8, ops.logical_not(ops.cast(ops.eye(n), "bool")))
+    return logits, negative
+
+
+@keras.saving.register_keras_serializable(package="skaquarium")
+class InBatchSoftmax(keras.losses.Loss):
+    """Sampled softmax with in-batch negatives.
+
+    ``y_pred`` is the ``(batch, batch)`` output of :class:`~skaquarium.layers.InBatchScores`,
+    ``y_true`` the log sampling probability of each pair's column (its share of the training
+    interactions), subtracted from that column's scores (Yi et al., 2019). The loss of pair ``i``
+    is the cross-entropy of its own column among the batch's columns; masked repeats of its
+    column are left out.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skaquarium.dual_mf import InBatchSoftmax
+    >>> scores = np.array([[2.0, 0.0], [1.0, 1.0]], dtype="float32")
+    >>> round(float(InBatchSoftmax()(np.zeros(2), scores)), 4)  # (log(1+e^-2) + log 2) / 2
+    0.41
+    """
+
+    def __init__(self, name="in_batch_softmax", **kwargs):
+        super().__init__(name=name, **kwargs)
+
+    def call(self, y_true, y_pred):
+        from keras import ops
+
+        logits, negative = _in_batch_logits(y_true, y_pred)
+        n = ops.shape(y_pred)[0]
+        keep = ops.logical_or(negative, ops.cast(ops.eye(n), "bool"))
+        logits = ops.where(keep, logits, -1e9)
+        return ops.logsumexp(logits, axis=1) - ops.diagonal(logits)
+
+
+@keras.saving.register_keras_serializable(package="skaquarium")
+class InBatchBPR(keras.losses.Loss):
+    """Bayesian personalized ranking with in-batch negatives.
+
+    ``y_pred`` is the ``(batch, batch)`` output of :class:`~skaquarium.layers.InBatchScores`,
+    ``y_true`` as for :class:`InBatchSoftmax`. The loss of pair ``i`` is the mean over the batch's
+    other columns ``j`` of ``log(1 + exp(s_ij - s_ii))`` on the corrected scores; masked repeats
+    of the pair's own column are left out.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skaquarium.dual_mf import InBatchBPR
+    >>> scores = np.array([[2.0, 0.0], [1.0, 1.0]], dtype="float32")
+    >>> round(float(InBatchBPR()(np.zeros(2), scores)), 4)  # (log(1+e^-2) + log 2) / 2
+    0.41
+    """
+
+    def __init__(self, name="in_batch_bpr", **kwargs):
+        super().__init__(name=name, **kwargs)
+
+    def call(self, y_true, y_pred):
+        from keras import ops
+
+        logits, negative = _in_batch_logits(y_true, y_pred)
+        positive = ops.expand_dims(ops.diagonal(logits), 1)
+        weights = ops.cast(negative, y_pred.dtype)
+        losses = ops.softplus(ops.where(negative, logits - positive, 0.0)) * weights
+        return ops.sum(losses, axis=1) / ops.maximum(ops.sum(weights, axis=1), 1.0)
 
 
 class UnknownIdWarning(UserWarning):
@@ -555,6 +653,24 @@ class DualMFRegressor(RegressorMixin, SkaquariumEstimator):
         that counts them; "error" raises a ``ValueError`` that names one. Standard train/test
         splits of rating data almost always hold test ids unseen in training, hence the quiet
         default.
+    loss : {"mse", "softmax", "bpr"}, default="mse"
+        What training fits. ``"mse"``: the ratings ``y`` (explicit feedback; ``predict`` gives
+        ratings). ``"softmax"`` and ``"bpr"``: implicit feedback, the pairs of ``X`` are
+        interactions (clicks, plays, purchases, or every rating) and ``y`` their confidences
+        (1 for plain interactions, or counts; each pair's training weight is ``y`` times its
+        ``sample_weight``, so ``y`` must be finite and non-negative), learnt as a ranking with the
+        other columns of each training batch as sampled negatives
+        (:class:`~skaquarium.layers.InBatchScores`; repeats of the pair's column within the batch
+        are masked; as in-batch negatives are drawn in proportion to the columns' popularity,
+        each column's score is corrected by its log share of the training interactions, Yi et
+        al.'s "logQ" correction): ``"softmax"`` is the cross-entropy of the pair's column among
+        the batch's columns (sampled softmax, :class:`InBatchSoftmax`), ``"bpr"`` the mean
+        Bayesian personalized ranking loss ``log(1 + exp(s_neg - s_pos))`` over the batch's
+        other columns (:class:`InBatchBPR`). ``batch_size`` is then also the number of
+        negatives per pair. ``predict`` then gives
+        preference scores for ranking (unclipped, not ratings), :meth:`recommend` the top
+        columns, and :meth:`score` NDCG@10 of held-out pairs
+        (:func:`~skaquarium.metrics.make_ranking_scorer`).
     {training_parameters}
 
     Attributes
@@ -661,6 +777,7 @@ class DualMFRegressor(RegressorMixin, SkaquariumEstimator):
         "id_dropout": [Interval(Real, 0, 1, closed="left")],
         "max_history": [Interval(Integral, 1, None, closed="left"), None],
         "handle_unknown": [StrOptions({"ignore", "warn", "error"})],
+        "loss": [StrOptions({"mse", "softmax", "bpr"})],
     }
     _accepts_string = True
 
@@ -678,6 +795,7 @@ class DualMFRegressor(RegressorMixin, SkaquariumEstimator):
         id_dropout=0.0,
         max_history=128,
         handle_unknown="ignore",
+        loss="mse",
         epochs=5,
         batch_size=1024,
         learning_rate=2e-3,
@@ -703,6 +821,7 @@ class DualMFRegressor(RegressorMixin, SkaquariumEstimator):
         self.id_dropout = id_dropout
         self.max_history = max_history
         self.handle_unknown = handle_unknown
+        self.loss = loss
         self.epochs = epochs
         self.batch_size = batch_size
         self.learning_rate = learning_rate
@@ -822,12 +941,24 @@ class DualMFRegressor(RegressorMixin, SkaquariumEstimator):
                 raise ValueError(
                     f"sample_weight must have shape {y.shape}; got {sample_weight.shape}."
                 )
+        ranking = self.loss != "mse"
+        if ranking:
+            if not np.all(np.isfinite(y)) or (y < 0).any():
+                raise ValueError(
+                    f"With loss={self.loss!r}, y holds the confidences of the interactions: "
+                    "finite and non-negative (1 for plain interactions, or counts)."
+                )
+            weight = y.astype(np.float32)
+            sample_weight = weight if sample_weight is None else weight * sample_weight
         if reset:
             self.row_layers_, self.col_layers_ = row_layers, col_layers
             self.row_ids_, row_index = np.unique(rows, return_inverse=True)
             self.col_ids_, col_index = np.unique(cols, return_inverse=True)
             self.global_mean_ = float(np.mean(y))
-            self.rating_range_ = (float(np.min(y)), float(np.max(y)))
+            # Ranking scores are not ratings: never clipped.
+            self.rating_range_ = (
+                (-np.inf, np.inf) if ranking else (float(np.min(y)), float(np.max(y)))
+            )
             self.ratings_ = _ratings_matrix(
                 row_index, col_index, y, (len(self.row_ids_), len(self.col_ids_))
             )
@@ -847,9 +978,12 @@ class DualMFRegressor(RegressorMixin, SkaquariumEstimator):
             col_index = self._known_index(cols, "col")
             self.ratings_ = self._merge_ratings(row_index, col_index, y)
         self._refresh_lookups()
+        # Ranking losses: each batch's targets are its columns' log frequencies (made by the batch
+        # transform); y has become the weights.
+        targets = np.zeros(len(y), np.float32) if ranking else y - self.global_mean_
         return FitData(
             [row_index.astype(np.int32), col_index.astype(np.int32)],
-            (y - self.global_mean_).astype(np.float32)[:, None],
+            targets.astype(np.float32)[:, None],
             sample_weight,
         )
 
@@ -1001,9 +1135,14 @@ class DualMFRegressor(RegressorMixin, SkaquariumEstimator):
             dropout=self.dropout,
             history_dropout=self.history_dropout,
             id_dropout=self.id_dropout,
+            output="rating" if self.loss == "mse" else "in_batch",
         )
 
     def _get_loss(self):
+        if self.loss == "softmax":
+            return InBatchSoftmax()
+        if self.loss == "bpr":
+            return InBatchBPR()
         return "mse"
 
     _sparse_batches = "keep"
@@ -1034,8 +1173,15 @@ class DualMFRegressor(RegressorMixin, SkaquariumEstimator):
                     dense = self._history(side, n_other, centred=history)
             side_inputs[side] = (features, history, dense)
 
+        log_q = None
+        if self.loss != "mse":  # each column's share of the training interactions, smoothed
+            counts = np.bincount(self.ratings_.indices, minlength=self.ratings_.shape[1])
+            log_q = np.log((counts + 1.0) / (counts.sum() + len(counts))).astype(np.float32)
+
         def transform(x, y, rng):
             row_index, col_index = x
+            if log_q is not None and y is not None:  # targets: the columns' log frequencies
+                y = log_q[col_index]
             out = []
             for side, own, other in (("row", row_index, col_index), ("col", col_index, row_index)):
                 features, history, dense = side_inputs[side]
@@ -1156,6 +1302,34 @@ class DualMFRegressor(RegressorMixin, SkaquariumEstimator):
             UnknownIdWarning,
             stacklevel=3,
         )
+
+    def score(self, X, y, sample_weight=None):
+        """R² of the predicted ratings (``loss="mse"``), or NDCG@10 of the recommendations
+        (ranking losses).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, 2)
+            Held-out (row id, column id) pairs.
+        y : array-like of shape (n_samples,)
+            Their ratings (``loss="mse"``) or confidences (ranking losses, where every pair of
+            ``X`` counts as relevant and ``y`` is not used).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the R² (``loss="mse"`` only).
+
+        Returns
+        -------
+        score : float
+            Larger is better: ``GridSearchCV`` without ``scoring`` chooses by it. With a ranking
+            loss it is ``make_ranking_scorer("ndcg", k=10)(self, X, y)``
+            (:mod:`skaquarium.metrics`): each row's training interactions are left out of its
+            list and of its relevant set.
+        """
+        if self.loss == "mse":
+            return super().score(X, y, sample_weight=sample_weight)
+        from .metrics import make_ranking_scorer
+
+        return make_ranking_scorer("ndcg", k=10)(self, X, y)
 
     def predict(self, X):
         """Predict the ratings of (row id, column id) pairs.

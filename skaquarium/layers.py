@@ -19,6 +19,7 @@ __all__ = [
     "TiedDense",
     "LazyL2Embedding",
     "SparseEmbeddingBag",
+    "InBatchScores",
 ]
 
 
@@ -610,3 +611,41 @@ class SparseEmbeddingBag(keras.layers.Layer):
             }
         )
         return config
+
+
+@keras.saving.register_keras_serializable(package="skaquarium")
+class InBatchScores(keras.layers.Layer):
+    """Scores of every row of a batch against every column of the same batch.
+
+    Inputs ``[row_latent, col_latent, row_bias, col_bias, col_index]`` of shapes ``(batch, d)``,
+    ``(batch, d)``, ``(batch, 1)``, ``(batch, 1)`` and ``(batch,)``; output ``(batch, batch)``
+    with entry ``(i, j) = row_latent[i] . col_latent[j] + row_bias[i] + col_bias[j]``, the score
+    the rating graph gives the pair (row ``i``, column ``j``): the diagonal holds each training
+    pair's own score, the rest of row ``i`` the other columns of the batch as sampled negatives
+    (in-batch negatives, drawn in proportion to the columns' popularity). Where column ``j`` is the
+    same id as column ``i`` (a repeat within the batch) the entry is set to ``-1e9``, so a positive
+    is never taken for a negative. (A row's bias adds the same amount to its whole row, so ranking
+    losses over the row do not move it.)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skaquarium.layers import InBatchScores
+    >>> r, c = np.eye(3, 2, dtype="float32"), np.ones((3, 2), dtype="float32")
+    >>> zero = np.zeros((3, 1), "float32")
+    >>> s = InBatchScores()([r, c, zero, zero, np.array([0, 1, 0])])
+    >>> np.asarray(s).round(1).tolist()
+    [[1.0, 1.0, -1000000000.0], [1.0, 1.0, 1.0], [-1000000000.0, 0.0, 0.0]]
+    """
+
+    def call(self, inputs):
+        row_latent, col_latent, row_bias, col_bias, col_index = inputs
+        scores = ops.matmul(row_latent, ops.transpose(col_latent))
+        scores = scores + ops.reshape(row_bias, (-1, 1)) + ops.reshape(col_bias, (1, -1))
+        same = ops.equal(ops.expand_dims(col_index, 1), ops.expand_dims(col_index, 0))
+        n = ops.shape(scores)[0]
+        repeat = ops.logical_and(same, ops.logical_not(ops.cast(ops.eye(n), "bool")))
+        return ops.where(repeat, ops.cast(-1e9, scores.dtype), scores)
+
+    def compute_output_shape(self, input_shapes):
+        return (input_shapes[0][0], input_shapes[1][0])

@@ -163,3 +163,63 @@ def test_ranking_scorer_refuses_an_estimator_that_cannot_rank():
     with pytest.raises(ValueError, match="needs the held-out targets"):
         make_ranking_scorer("ndcg", min_relevance=4)(small_model(epochs=1).fit(X, y), X)
     assert repr(make_ranking_scorer("map", k=3)) == "make_ranking_scorer('map', k=3)"
+
+
+# -- implicit feedback: ranking losses -------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def interactions():
+    """The liked pairs of the planted ratings as implicit interactions, a quarter held out."""
+    X, y = planted_ratings()
+    X = X[y >= 4]
+    test = np.zeros(len(X), dtype=bool)
+    test[np.random.RandomState(1).permutation(len(X))[: len(X) // 4]] = True
+    return X, test
+
+
+@pytest.mark.parametrize("loss", ["softmax", "bpr"])
+def test_ranking_losses_recover_planted_groups_from_interactions_alone(interactions, loss):
+    """Two user groups with disjoint favourite items, seen only as interactions (no ratings,
+    no negatives): the held-out favourites top the recommendations, the fitted model scores
+    NDCG@10 by default, and predictions are unclipped preference scores."""
+    X, test = interactions
+    model = small_model(loss=loss, batch_size=32).fit(X[~test], np.ones((~test).sum()))
+    recall = make_ranking_scorer("recall", k=5)(model, X[test])
+    print(f"{loss}: recall@5 {recall:.3f}")
+    assert recall > 0.9
+    assert model.score(X[test], np.ones(test.sum())) == pytest.approx(
+        make_ranking_scorer("ndcg", k=10)(model, X[test])
+    )
+    assert model.rating_range_ == (-np.inf, np.inf)
+    assert model.model_.output.shape[-1] is None  # the in-batch scores: (batch, batch)
+
+
+def test_confidences_weight_the_interactions(interactions):
+    """``y`` holds confidences: zero-confidence pairs teach nothing, so a model whose
+    favourite interactions all have confidence 0 cannot find the favourites; invalid
+    confidences are refused."""
+    X, test = interactions
+    train = X[~test]
+    # Confidence 0 for one group's interactions: its users' favourites are not learnt.
+    y = np.where(train[:, 0] % 2 == 0, 0.0, 1.0)
+    model = small_model(loss="softmax", batch_size=32).fit(train, y)
+    held = X[test]
+    group = held[:, 0] % 2 == 0
+    scorer = make_ranking_scorer("recall", k=5)
+    assert scorer(model, held[~group]) > 0.9
+    assert scorer(model, held[group]) < 0.5
+    for bad, match in ((-1.0, "finite and non-negative"), (np.nan, "NaN")):
+        with pytest.raises(ValueError, match=match):
+            small_model(loss="bpr").fit(train, np.full(len(train), bad))
+
+
+def test_ranking_model_round_trips_and_folds_in(interactions, tmp_path):
+    X, test = interactions
+    model = small_model(loss="bpr", batch_size=32, epochs=3).fit(X[~test], np.ones((~test).sum()))
+    path = tmp_path / "ranker.skaq"
+    model.save(path)
+    loaded = DualMFRegressor.load(path)
+    np.testing.assert_allclose(loaded.predict(X[test]), model.predict(X[test]), rtol=1e-5)
+    model.fold_in(X[test][:3], np.ones(3))
+    assert model.is_seen(X[test][:3]).all()
