@@ -15,6 +15,7 @@ SECTIONS = [
     ("DualMFRegressor — MovieLens", "dual_mf.md"),
     ("DualMFRegressor — MovieLens 1M", "dual_mf_ml1m.md"),
     ("DualMFRegressor — at scale (synthetic ratings)", "dual_mf_scale.md"),
+    ("DualMFRegressor — top-k ranking from implicit feedback", "dual_mf_ranking.md"),
     ("SoftmaxAutoEncoderTransformer — 20 Newsgroups", "softmax_autoencoder.md"),
     ("HANClassifier — R8, MR, 20 Newsgroups, IMDB", "han.md"),
     ("HANClassifier — does the attention point at the evidence?", "han_attention.md"),

@@ -1,5 +1,7 @@
 """Ranking metrics and scorers (skaquarium.metrics), and the ranking DualMFRegressor gives them."""
 
+import pickle
+
 import numpy as np
 import pytest
 from sklearn.linear_model import LinearRegression
@@ -119,14 +121,13 @@ def test_is_seen_marks_training_and_folded_in_pairs(planted):
     np.testing.assert_array_equal(model.is_seen(X), ~test)
     assert not model.is_seen([[999, 0], [0, 999]]).any()  # unknown ids
     new = np.array([[0, 29], [999, 3]])
-    model = small_model().fit(X[~test], y[~test])
+    model = pickle.loads(pickle.dumps(model))  # a copy: fold_in changes the model
     model.fold_in(new, [5.0, 4.0])
     assert model.is_seen(new).all()
 
 
 def test_recommend_ranks_by_the_unclipped_scores(planted):
-    _, X, y, _ = planted
-    model = small_model().fit(X, y)
+    model = pickle.loads(pickle.dumps(planted[0]))
     model.global_mean_ += 10.0  # every prediction now beyond the top of the rating range
     users = np.arange(5)
     top, scores = model.recommend(users, k=len(model.col_ids_), exclude_seen=False)
@@ -138,7 +139,7 @@ def test_recommend_ranks_by_the_unclipped_scores(planted):
 
 def test_scorers_in_grid_search_and_cross_validate():
     X, y = planted_ratings(seed=2)
-    cv = ShuffleSplit(n_splits=2, test_size=0.25, random_state=0)
+    cv = ShuffleSplit(n_splits=1, test_size=0.25, random_state=0)
     scoring = {
         "ndcg": make_ranking_scorer("ndcg", k=5, min_relevance=4),
         "map": make_ranking_scorer("map", k=5, min_relevance=4),
@@ -148,12 +149,9 @@ def test_scorers_in_grid_search_and_cross_validate():
     ).fit(X, y)
     assert search.best_params_ == {"learning_rate": 2e-2}
     assert search.best_score_ > 0.8
+    # The same split through cross_validate: the same score.
     scores = cross_validate(small_model(), X, y, cv=cv, scoring=scoring)
-    np.testing.assert_allclose(
-        scores["test_map"],
-        search.cv_results_["split0_test_map"][1:].tolist()
-        + search.cv_results_["split1_test_map"][1:].tolist(),
-    )
+    np.testing.assert_allclose(scores["test_map"], search.cv_results_["split0_test_map"][1:])
 
 
 def test_ranking_scorer_refuses_an_estimator_that_cannot_rank():
