@@ -315,9 +315,10 @@ class InBatchSoftmax(keras.losses.Loss):
     --------
     >>> import numpy as np
     >>> from skaquarium.dual_mf import InBatchSoftmax
-    >>> scores = np.array([[2.0, 0.0], [1.0, 1.0]], dtype="float32")
-    >>> round(float(InBatchSoftmax()(np.zeros(2), scores)), 4)  # (log(1+e^-2) + log 2) / 2
-    0.41
+    >>> scores = np.array([[2, 0, 0], [1, 1, 1], [0, 0, 3]], dtype="float32")
+    >>> # mean of log(1 + 2e^-2), log 3 and log(1 + 2e^-3): each pair against two negatives
+    >>> round(float(InBatchSoftmax()(np.zeros(3), scores)), 4)
+    0.4777
     """
 
     def __init__(self, name="in_batch_softmax", **kwargs):
@@ -346,9 +347,10 @@ class InBatchBPR(keras.losses.Loss):
     --------
     >>> import numpy as np
     >>> from skaquarium.dual_mf import InBatchBPR
-    >>> scores = np.array([[2.0, 0.0], [1.0, 1.0]], dtype="float32")
-    >>> round(float(InBatchBPR()(np.zeros(2), scores)), 4)  # (log(1+e^-2) + log 2) / 2
-    0.41
+    >>> scores = np.array([[2, 0, 0], [1, 1, 1], [0, 0, 3]], dtype="float32")
+    >>> # mean of log(1 + e^-2), log 2 and log(1 + e^-3): the mean over each pair's negatives
+    >>> round(float(InBatchBPR()(np.zeros(3), scores)), 4)
+    0.2896
     """
 
     def __init__(self, name="in_batch_bpr", **kwargs):
