@@ -20,7 +20,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import RegressorMixin
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import _num_samples, check_is_fitted, validate_data
 
 from ._base import FitData, SkaquariumEstimator
 from ._optimizers import LazyAdam
@@ -591,6 +591,12 @@ def _migrate_dense_towers(old, new):
     return new
 
 
+#: ``epochs="auto"`` with a ranking loss: about this many training pairs presented in all, and
+#: the fewest and most epochs.
+_AUTO_RANKING_PRESENTATIONS = 1_600_000
+_AUTO_RANKING_EPOCHS = (2, 20)
+
+
 class DualMFRegressor(RegressorMixin, SkaquariumEstimator):
     """Deep dual-network matrix factorisation of a rating matrix (a scikit-learn regressor).
 
@@ -734,9 +740,11 @@ class DualMFRegressor(RegressorMixin, SkaquariumEstimator):
     ever allocated (a test trains on a catalogue of 150,000 x 80,000, which would take 48 GB as
     a dense matrix); the README's scale benchmark gives the throughput.
 
-    How long to train: five passes (``epochs=5``) at the default learning rate and batch size
-    suit MovieLens-sized data (100,000 ratings); more passes overfit there. On other data, tune
-    ``epochs`` (e.g. with ``GridSearchCV``) or let ``early_stopping`` choose it. Early stopping
+    How long to train: for ratings (``loss="mse"``), five passes (``epochs="auto"``) at the
+    default learning rate and batch size suit MovieLens-sized data (100,000 ratings); more passes
+    overfit there. The ranking losses train longer on small data and shorter on large data
+    (about 1.6 million pairs presented in all, see ``epochs``), at a larger learning rate. On
+    other data, tune ``epochs`` (e.g. with ``GridSearchCV``) or let ``early_stopping`` choose it. Early stopping
     is off by default because the held-out ratings are then missing from training, which cost
     about 0.005 RMSE on MovieLens 100K compared with a fixed, tuned number of epochs on all
     ratings.
@@ -780,6 +788,30 @@ class DualMFRegressor(RegressorMixin, SkaquariumEstimator):
         "max_history": [Interval(Integral, 1, None, closed="left"), None],
         "handle_unknown": [StrOptions({"ignore", "warn", "error"})],
         "loss": [StrOptions({"mse", "softmax", "bpr"})],
+        "epochs": [*SkaquariumEstimator._parameter_constraints["epochs"], StrOptions({"auto"})],
+        "learning_rate": [
+            *SkaquariumEstimator._parameter_constraints["learning_rate"],
+            StrOptions({"auto"}),
+        ],
+    }
+    _training_parameter_docs = {
+        "epochs": (
+            'int or "auto"',
+            "Passes over the training ratings (the most, with ``early_stopping``). "
+            '``"auto"``: 5 for ``loss="mse"`` (MovieLens-sized rating data overfits with more); '
+            "for the ranking losses as many as present about "
+            f"{_AUTO_RANKING_PRESENTATIONS:,} training pairs in all, at least "
+            f"{_AUTO_RANKING_EPOCHS[0]} and at most {_AUTO_RANKING_EPOCHS[1]}: 20 on 80,000 "
+            "interactions (chosen on MovieLens 100K's held-out training interactions), 2 on "
+            "800,000 (MovieLens 1M, where further epochs gained under 2% Recall@20 on held-out "
+            "training interactions). The number trained is ``n_iter_``.",
+        ),
+        "learning_rate": (
+            'float or "auto"',
+            'Step size of the optimizer. ``"auto"``: 2e-3 for ``loss="mse"``, 1e-2 for the ranking '
+            "losses (chosen on MovieLens 100K's held-out training interactions: Recall@20 0.338 "
+            "against 0.328 at 2e-3 and 5 epochs).",
+        ),
     }
     _accepts_string = True
 
@@ -798,9 +830,9 @@ class DualMFRegressor(RegressorMixin, SkaquariumEstimator):
         max_history=128,
         handle_unknown="ignore",
         loss="mse",
-        epochs=5,
+        epochs="auto",
         batch_size=1024,
-        learning_rate=2e-3,
+        learning_rate="auto",
         optimizer="adam",
         early_stopping=False,
         validation_fraction=0.1,
@@ -873,7 +905,7 @@ class DualMFRegressor(RegressorMixin, SkaquariumEstimator):
             X,
             y,
             sample_weight,
-            epochs=self.epochs,
+            epochs=self._epochs_for(X),
             warm=self.warm_start,
             row_features=row_features,
             col_features=col_features,
@@ -1140,6 +1172,26 @@ class DualMFRegressor(RegressorMixin, SkaquariumEstimator):
             output="rating" if self.loss == "mse" else "in_batch",
         )
 
+    def _effective(self, name):
+        """A parameter's value, with ``"auto"`` resolved from ``loss``."""
+        value = getattr(self, name)
+        if name == "learning_rate" and isinstance(value, str) and value == "auto":
+            return 2e-3 if self.loss == "mse" else 1e-2
+        return value
+
+    def _epochs_for(self, X):
+        """``epochs``, with ``"auto"`` resolved from ``loss`` and the number of pairs."""
+        if not (isinstance(self.epochs, str) and self.epochs == "auto"):
+            return self.epochs
+        if self.loss == "mse":
+            return 5
+        try:
+            n = _num_samples(X)
+        except TypeError:  # not data at all: the fit's validation says so
+            n = 1
+        low, high = _AUTO_RANKING_EPOCHS
+        return int(min(max(round(_AUTO_RANKING_PRESENTATIONS / max(n, 1)), low), high))
+
     def _get_loss(self):
         if self.loss == "softmax":
             return InBatchSoftmax()
@@ -1155,7 +1207,7 @@ class DualMFRegressor(RegressorMixin, SkaquariumEstimator):
         if self.optimizer == "adam":
             # Only the table rows a batch uses are updated: a step costs as much as the batch,
             # not as the catalogue.
-            return LazyAdam(learning_rate=self.learning_rate)
+            return LazyAdam(learning_rate=self._effective("learning_rate"))
         return super()._make_optimizer()
 
     def _batch_transform(self, training):

@@ -221,3 +221,23 @@ def test_ranking_model_round_trips_and_folds_in(interactions, tmp_path):
     np.testing.assert_allclose(loaded.predict(X[test]), model.predict(X[test]), rtol=1e-5)
     model.fold_in(X[test][:3], np.ones(3))
     assert model.is_seen(X[test][:3]).all()
+
+
+def test_auto_epochs_and_learning_rate_follow_the_loss_and_the_data(interactions):
+    """``epochs="auto"`` and ``learning_rate="auto"``: the rating loss keeps its 5 epochs at
+    2e-3; the ranking losses train at 1e-2 for about 1.6 million presented pairs (at most 20
+    epochs on small data, fewer on large data, at least 2); explicit values are kept."""
+    X, test = interactions
+    train, ones = X[~test], np.ones((~test).sum())
+    explicit = DualMFRegressor(n_components=4, random_state=0).fit(train, ones * 4)
+    ranker = DualMFRegressor(n_components=4, loss="softmax", random_state=0).fit(train, ones)
+    assert (explicit.n_iter_, ranker.n_iter_) == (5, 20)
+    rates = [float(m.model_.optimizer.learning_rate.numpy()) for m in (explicit, ranker)]
+    np.testing.assert_allclose(rates, [2e-3, 1e-2])
+    # The number of epochs follows the number of pairs between the two bounds.
+    rule = DualMFRegressor(loss="bpr")._epochs_for
+    assert [rule(np.zeros((n, 2))) for n in (80_000, 400_000, 800_000, 10**7)] == [20, 4, 2, 2]
+    fixed = DualMFRegressor(n_components=4, loss="softmax", epochs=3, learning_rate=0.05)
+    fixed.fit(train, ones)
+    assert fixed.n_iter_ == 3
+    assert float(fixed.model_.optimizer.learning_rate.numpy()) == pytest.approx(0.05)
