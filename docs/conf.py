@@ -20,6 +20,7 @@ names are linked to https://keras.io through ``extlinks`` instead (``:keras:`api
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
@@ -236,7 +237,68 @@ def write_benchmark_includes(app=None):
             path.write_text(text)
 
 
+def write_ranking_plot():
+    """``generated/benchmarks/dual_mf_ranking_plot.rst.inc``: Recall@k against k for each model
+    of ``benchmarks/results/dual_mf_ranking.json`` (a figure drawn from the results file at build
+    time), or a note when the file has no curves."""
+    target = GENERATED / "benchmarks"
+    source = ROOT / "benchmarks" / "results" / "dual_mf_ranking.json"
+    results = json.loads(source.read_text()) if source.is_file() else {}
+    panels = [
+        (dataset, view, out)
+        for dataset, views in results.get("datasets", {}).items()
+        for view, out in views.items()
+        if all("recall_at" in row for row in out["models"])
+    ]
+    inc = target / "dual_mf_ranking_plot.rst.inc"
+    if not panels:
+        inc.write_text(
+            ".. note::\n\n   No Recall@k curves yet: run ``python benchmarks/dual_mf_ranking.py``;"
+            " the figure appears here on the next build.\n"
+        )
+        return
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    n_cols = 2
+    n_rows = (len(panels) + n_cols - 1) // n_cols
+    fig, axes = plt.subplots(n_rows, n_cols, figsize=(11, 3.8 * n_rows), squeeze=False)
+    for ax, (dataset, view, out) in zip(axes.flat, panels):
+        for row in out["models"]:
+            ks = sorted(row["recall_at"], key=int)
+            style = "-" if row["model"].startswith("DualMF") else "--"
+            label = row["model"].split(" (")[0].replace("DualMFRegressor", "DualMF")
+            ax.plot(
+                [int(k) for k in ks],
+                [row["recall_at"][k] for k in ks],
+                style,
+                marker="o",
+                markersize=3,
+                label=label,
+            )
+        what = "every rating" if view == "all" else "ratings >= 4"
+        ax.set_title(f"MovieLens {dataset}, {what}", fontsize=10)
+        ax.set_xlabel("k")
+        ax.set_ylabel("Recall@k")
+        ax.grid(alpha=0.3)
+    for ax in list(axes.flat)[len(panels) :]:
+        ax.axis("off")
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=3, fontsize=8, frameon=False)
+    fig.tight_layout(rect=(0, 0.06 + 0.02 * (n_rows == 1), 1, 1))
+    fig.savefig(target / "dual_mf_ranking_recall.png", dpi=110)
+    plt.close(fig)
+    inc.write_text(
+        ".. figure:: /generated/benchmarks/dual_mf_ranking_recall.png\n   :width: 100%\n\n"
+        "   Recall@k against the length k of the list, drawn from "
+        "``benchmarks/results/dual_mf_ranking.json`` (solid: the package's models).\n"
+    )
+
+
 write_benchmark_includes()
+write_ranking_plot()
 
 
 def _public_names() -> set[str]:
