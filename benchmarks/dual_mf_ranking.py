@@ -22,7 +22,7 @@ Models, all in this process:
 * DualMFRegressor trained on the interactions alone (``y`` = 1) with its ranking losses,
   ``loss="softmax"`` and ``loss="bpr"`` (in-batch negatives), with its defaults (their
   ``"auto"`` learning rate and epochs were chosen on the held-out inner split, as EASE's lambda;
-  see ``RANKING`` below), ranking by ``recommend``;
+  see the comment on them below), ranking by ``recommend``;
 * DualMFRegressor with its defaults (``loss="mse"``) trained on the ratings of the training
   interactions: the explicit-rating model predicts how a user would rate an item, not whether the
   user would pick it, which is what this benchmark measures; it shows what the ranking losses buy.
@@ -59,15 +59,14 @@ K = 20
 #: The list lengths of the Recall@k curves (each model ranks its top ``max(CURVE_K)`` once).
 CURVE_K = (1, 2, 5, 10, 20, 30, 50)
 EASE_LAMBDAS = (50.0, 200.0, 500.0, 1000.0, 3000.0)
-#: DualMFRegressor's ranking settings: its defaults, whose ``"auto"`` learning rate (1e-2) and
-#: epochs (about 1.6 million presented pairs: 20 epochs on MovieLens 100K) were chosen with
-#: loss="softmax" on MovieLens 100K's inner held-out split (20% of each training user's
-#: interactions), never on the test interactions: Recall@20 0.338 (NDCG@20 0.286) against 0.328
-#: (0.278) with the rating loss's 2e-3 and 5 epochs; without histories 0.289 (0.241), and 0.288
-#: with 40 epochs; EASE's best lambda there 0.325. On MovieLens 1M's inner split epochs 2, 3
-#: and 4 gave 0.244, 0.247 and 0.246 (n_components=128: 0.244 and 0.247 at 2 and 3).
-RANKING = {}
 L = max(CURVE_K)
+# DualMFRegressor's ranking settings are its defaults, whose ``"auto"`` learning rate (1e-2) and
+# epochs (about 1.6 million presented pairs: 20 epochs on MovieLens 100K) were chosen with
+# loss="softmax" on MovieLens 100K's inner held-out split (20% of each training user's
+# interactions), never on the test interactions: Recall@20 0.338 (NDCG@20 0.286) against 0.328
+# (0.278) with the rating loss's 2e-3 and 5 epochs; without histories 0.289 (0.241), and 0.288
+# with 40 epochs; EASE's best lambda there 0.325. On MovieLens 1M's inner split epochs 2, 3
+# and 4 gave 0.244, 0.247 and 0.246 (n_components=128: 0.244 and 0.247 at 2 and 3).
 
 
 def split_per_user(users, test_share, seed, min_interactions=5):
@@ -144,12 +143,24 @@ def evaluate(name, top, relevant, fit_s, extra=None):
     return row
 
 
-def run_view(ratings, view, seed):
-    data = ratings if view == "all" else ratings[ratings.rating >= 4]
+def coded_split(data, seed):
+    """The users' and items' ids (``user_codes``, ``item_codes``), each interaction's positions
+    in them (``users``, ``items``) and the per-user 80/20 test mask."""
     user_codes, users = np.unique(data.user_id.to_numpy(), return_inverse=True)
     item_codes, items = np.unique(data.item_id.to_numpy(), return_inverse=True)
+    return user_codes, users, item_codes, items, split_per_user(users, 0.2, seed)
+
+
+def dual_top(model, user_codes, item_codes, rows, k):
+    """``model.recommend``'s top ``k`` of the users at positions ``rows``, as item positions."""
+    top_ids, _ = model.recommend(user_codes[rows], k=k)
+    return np.searchsorted(item_codes, top_ids)  # item_codes is sorted (np.unique)
+
+
+def run_view(ratings, view, seed):
+    data = ratings if view == "all" else ratings[ratings.rating >= 4]
+    user_codes, users, item_codes, items, test = coded_split(data, seed)
     shape = (len(user_codes), len(item_codes))
-    test = split_per_user(users, 0.2, seed)
     train = interaction_matrix(users[~test], items[~test], shape)
     rows = np.unique(users[test])
     relevant = _relevant(users[test], items[test], rows)
@@ -208,25 +219,15 @@ def run_view(ratings, view, seed):
     # model on their ratings.
     X = np.column_stack([user_codes[users], item_codes[items]])
     ratings = data.rating.to_numpy(dtype=np.float64)
-    position = {item: i for i, item in enumerate(item_codes)}
     for label, params, y in (
-        (
-            _label("softmax"),
-            dict(loss="softmax", **RANKING),
-            np.ones(len(X)),
-        ),
-        (
-            _label("bpr"),
-            dict(loss="bpr", **RANKING),
-            np.ones(len(X)),
-        ),
+        ("DualMFRegressor(loss='softmax')", dict(loss="softmax"), np.ones(len(X))),
+        ("DualMFRegressor(loss='bpr')", dict(loss="bpr"), np.ones(len(X))),
         ("DualMFRegressor() on the ratings (explicit)", {}, ratings),
     ):
         start = time.perf_counter()
         dual = DualMFRegressor(random_state=seed, **params).fit(X[~test], y[~test])
         fit_s = time.perf_counter() - start
-        top_ids, _ = dual.recommend(user_codes[rows], k=L)
-        top = np.vectorize(position.__getitem__)(top_ids)
+        top = dual_top(dual, user_codes, item_codes, rows, L)
         models.append(evaluate(label, top, relevant, fit_s))
     return out
 
@@ -248,9 +249,7 @@ def run_search(ratings, seed, quick):
 
     from skaquarium.metrics import make_ranking_scorer
 
-    user_codes, users = np.unique(ratings.user_id.to_numpy(), return_inverse=True)
-    item_codes, items = np.unique(ratings.item_id.to_numpy(), return_inverse=True)
-    test = split_per_user(users, 0.2, seed)
+    user_codes, users, item_codes, items, test = coded_split(ratings, seed)
     X = np.column_stack([user_codes[users], item_codes[items]])
     epochs = 5 if quick else "auto"
     search = GridSearchCV(
@@ -264,9 +263,7 @@ def run_search(ratings, seed, quick):
     search_s = time.perf_counter() - start
     rows = np.unique(users[test])
     relevant = _relevant(users[test], items[test], rows)
-    position = {item: i for i, item in enumerate(item_codes)}
-    top_ids, _ = search.best_estimator_.recommend(user_codes[rows], k=K)
-    top = np.vectorize(position.__getitem__)(top_ids)
+    top = dual_top(search.best_estimator_, user_codes, item_codes, rows, K)
     out = {
         "epochs": epochs,
         "grid": SEARCH_GRID,
@@ -289,10 +286,6 @@ def run_search(ratings, seed, quick):
     }
     print(json.dumps(out), flush=True)
     return out
-
-
-def _label(loss):
-    return f"DualMFRegressor({_args({'loss': loss, **RANKING})})"
 
 
 def _args(params):
@@ -354,7 +347,7 @@ def main(argv=None):
         "--search",
         choices=("full", "quick", "none"),
         default="full",
-        help="the GridSearchCV part: full (20 epochs per candidate), quick (5) or none",
+        help="the GridSearchCV part: full (the default epochs per candidate), quick (5) or none",
     )
     args = parser.parse_args(argv)
     results = {

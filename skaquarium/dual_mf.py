@@ -744,10 +744,10 @@ class DualMFRegressor(RegressorMixin, SkaquariumEstimator):
     default learning rate and batch size suit MovieLens-sized data (100,000 ratings); more passes
     overfit there. The ranking losses train longer on small data and shorter on large data
     (about 1.6 million pairs presented in all, see ``epochs``), at a larger learning rate. On
-    other data, tune ``epochs`` (e.g. with ``GridSearchCV``) or let ``early_stopping`` choose it. Early stopping
-    is off by default because the held-out ratings are then missing from training, which cost
-    about 0.005 RMSE on MovieLens 100K compared with a fixed, tuned number of epochs on all
-    ratings.
+    other data, tune ``epochs`` (e.g. with ``GridSearchCV``) or let ``early_stopping`` choose
+    it. Early stopping is off by default because the held-out ratings are then missing from
+    training, which cost about 0.005 RMSE on MovieLens 100K compared with a fixed, tuned number
+    of epochs on all ratings.
 
     References
     ----------

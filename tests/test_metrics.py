@@ -236,7 +236,8 @@ def test_auto_epochs_and_learning_rate_follow_the_loss_and_the_data(interactions
     np.testing.assert_allclose(rates, [2e-3, 1e-2])
     # The number of epochs follows the number of pairs between the two bounds.
     rule = DualMFRegressor(loss="bpr")._epochs_for
-    assert [rule(np.zeros((n, 2))) for n in (80_000, 400_000, 800_000, 10**7)] == [20, 4, 2, 2]
+    pairs = [np.broadcast_to(0, (n, 2)) for n in (80_000, 400_000, 800_000, 10**7)]
+    assert [rule(X) for X in pairs] == [20, 4, 2, 2]
     fixed = DualMFRegressor(n_components=4, loss="softmax", epochs=3, learning_rate=0.05)
     fixed.fit(train, ones)
     assert fixed.n_iter_ == 3
