@@ -131,8 +131,9 @@ def _strategy_of(model):
 
 @contextlib.contextmanager
 def _symbolic_build_before_fit(model, batches):
-    """Build a model made under a ``tf.distribute`` strategy from one batch of ``batches``
-    before its ``fit``.
+    """Build what Keras would build inside the first traced training step, before ``fit``: the
+    optimizer's variables, and a model made under a ``tf.distribute`` strategy from one batch of
+    ``batches``.
 
     Keras' ``fit`` under a strategy builds the model from the first distributed batch, which it
     first averages across replicas; TensorFlow cannot do that for a ``tf.SparseTensor`` (its
@@ -140,6 +141,12 @@ def _symbolic_build_before_fit(model, batches):
     on one device, and the averaging step is skipped for this fit.
     """
     if _strategy_of(model) is None:
+        # Without a strategy Keras builds the optimizer inside the first traced training step;
+        # TensorFlow then traces the step a second time, as it does for any function that
+        # creates variables on its first call. Built here, the step is traced once (half the
+        # tracing time of a first fit).
+        if model.optimizer is not None and not model.optimizer.built:
+            model.optimizer.build(model.trainable_variables)
         yield
         return
     if isinstance(batches, keras.utils.PyDataset):

@@ -246,6 +246,25 @@ def test_warm_start_continues_training(data):
     assert cold.model_ is not model and cold.n_iter_ == 2
 
 
+def test_a_fit_traces_its_training_step_once(data, monkeypatch):
+    """The optimizer is built before Keras traces the training step: a step that creates
+    variables on its first call is traced twice by TensorFlow (about half of a small fit's
+    time). Once per fit, however many epochs, with a last batch of another size."""
+    X, y = data
+    traces = []
+    train_step = keras.Model.train_step
+
+    def counted(model, batch):
+        traces.append(model)
+        return train_step(model, batch)
+
+    monkeypatch.setattr(keras.Model, "train_step", counted)
+    est = SoftmaxRegressionClassifier(epochs=3, batch_size=50, random_state=0).fit(X, y)
+    assert len(X) % 50 and len(traces) == 1 and traces[0] is est.model_
+    est.set_params(warm_start=True).fit(X, y)  # the same model: its step is traced already
+    assert len(traces) == 1
+
+
 def test_partial_fit_trains_one_epoch_at_a_time(data):
     X, y = data
     est = SoftmaxRegressionClassifier(random_state=0)
