@@ -57,7 +57,7 @@ from skaquarium.softmax_autoencoder import (  # noqa: E402
 VECTORIZER = dict(max_features=20000, stop_words="english", min_df=5, max_df=0.5)
 #: Retrieval: binary codes; the "auto" parameters then take the retrieval settings (TF-IDF-scaled
 #: counts with half the words dropped from each input, each document trained to reconstruct its
-#: words mixed with those of its 20 nearest training documents, batches of 256 at learning rate
+#: words mixed with those of its 50 nearest training documents, batches of 256 at learning rate
 #: 2e-3, chosen on held-out training documents); everything else the defaults.
 SAE = dict(activation="binary")
 #: Clustering: the defaults.

@@ -227,6 +227,17 @@ def test_auto_epochs_follow_the_number_of_documents():
     assert SoftmaxAutoEncoderTransformer(epochs=3)._epochs_for(np.zeros((10, 2))) == 3
 
 
+def test_auto_target_neighbors_follow_the_number_of_documents():
+    """``target_neighbors="auto"``: none for tanh codes; for binary ones one per 200 training
+    documents, at least 1 and at most 50 (a neighbourhood stays a small part of a topic); an
+    integer is used as given."""
+    binary = SoftmaxAutoEncoderTransformer(activation="binary")
+    sizes = (50, 1000, 9051, 11314, 10**6)
+    assert [binary._neighbors_for(n) for n in sizes] == [1, 5, 45, 50, 50]
+    assert SoftmaxAutoEncoderTransformer()._neighbors_for(11314) == 0
+    assert binary.set_params(target_neighbors=7)._neighbors_for(50) == 7
+
+
 @pytest.mark.parametrize(
     "activation, settings",
     [
@@ -245,7 +256,7 @@ def test_auto_epochs_follow_the_number_of_documents():
             dict(
                 input_scaling="tfidf",
                 dropout=0.5,
-                target_neighbors=20,
+                target_neighbors=1,  # one per 200 of the 120 documents, at least 1
                 batch_size=256,
                 learning_rate=2e-3,
             ),
@@ -264,7 +275,9 @@ def test_auto_parameters_are_the_settings_of_the_activation(data, activation, se
     explicit = SoftmaxAutoEncoderTransformer(**params, **settings).fit(X)
     np.testing.assert_array_equal(auto.transform(X), explicit.transform(X))
     assert all(auto.get_params()[name] == "auto" for name in settings)
-    assert {name: auto._effective(name) for name in settings} == settings
+    effective = {name: auto._effective(name) for name in settings}
+    effective["target_neighbors"] = auto._neighbors_for(X.shape[0])
+    assert effective == settings
     other = "binary" if activation == "tanh" else "tanh"
     assert (
         SoftmaxAutoEncoderTransformer(activation=other, dropout=0.25)._effective("dropout") == 0.25
