@@ -699,13 +699,14 @@ class SoftmaxAutoEncoderTransformer(
         sparse dot products, a few seconds on 20 Newsgroups' 11,314 training documents, and each
         batch's targets are made for that batch only. 0 for none. ``"auto"``: 0 for tanh codes; for
         binary ones, one per 200 training documents, at least 1 and at most 50 (so that a
-        neighbourhood stays a small part of a topic on small corpora). On held-out 20 Newsgroups training documents (32-bit codes, the
-        retrieval settings), 20 neighbours raised precision@100 from 0.520 to 0.581 (mean of 3
-        seeds; with one seed: 5 neighbours at weight 0.5, 0.554; 10 at 0.5, 0.568), and the share
-        of code units within 0.05 of 0 or 1 went from 0.95 to 0.91; on another held-out split
-        (a fifth of the training documents as queries, mean of 4 seeds) 50 neighbours gave 0.592
-        against 0.585 with 20, and 100 gave 0.588 (2 seeds), a broad optimum (the rule gives 45
-        on that split's 9,051 documents, 50 on all 11,314).
+        neighbourhood stays a small part of a topic on small corpora). On held-out 20 Newsgroups
+        training documents (32-bit codes, the retrieval settings), 20 neighbours raised
+        precision@100 from 0.520 to 0.581 (mean of 3 seeds; with one seed: 5 neighbours at weight
+        0.5, 0.554; 10 at 0.5, 0.568), and the share of code units within 0.05 of 0 or 1 went
+        from 0.95 to 0.91; on another held-out split (a fifth of the training documents as
+        queries, mean of 4 seeds) 50 neighbours gave 0.592 against 0.585 with 20, and 100 gave
+        0.588 (2 seeds), a broad optimum (the rule gives 45 on that split's 9,051 documents, 50 on
+        all 11,314).
     neighbor_weight : float in [0, 1], default=0.8
         The neighbours' share of each target when ``target_neighbors > 0`` (the document's own
         word distribution has ``1 - neighbor_weight``). With 20 neighbours on held-out 20
