@@ -7,8 +7,8 @@ documents (default 2,000), then the same fit with one part removed or changed at
 wall-clock and CPU seconds of every epoch (the first includes tracing the training step), the
 steady epoch (median of the later epochs), training documents per second, and the steady epoch's
 CPU time against the recipe's (CPU time is the steadier measure on a shared 2-core machine: the
-wall-clock time of the same epoch varies with whether TensorFlow got the second core). Each variant runs in a process of its own (nothing
-traced or cached is shared), one after the other.
+wall-clock time of the same epoch varies with whether TensorFlow got the second core). Each
+variant runs in a process of its own (nothing traced or cached is shared), one after the other.
 
 Variants: the recipe; without adversarial training (``adversarial_epsilon=0``: one forward and
 backward pass per step instead of two); without the bigram table (``ngram_range=(1, 1)``: no
@@ -16,7 +16,7 @@ backward pass per step instead of two); without the bigram table (``ngram_range=
 table rows a batch uses, in place of Keras' dense ``Adam``); without length-grouped,
 padding-trimmed batches (``bucket_by_length=False``); with batches of 128.
 
-Usage: ``python benchmarks/han_profile.py [--documents 2000] [--epochs 3]``; needs 20 Newsgroups
+Usage: ``python benchmarks/han_profile.py [--documents 2000] [--epochs 4]``; needs 20 Newsgroups
 in scikit-learn's data home. Writes ``benchmarks/results/han_profile.{json,md}``.
 """
 
@@ -118,7 +118,7 @@ def _table(res):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--documents", type=int, default=2000)
-    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--epochs", type=int, default=4)
     parser.add_argument("--variant", help=argparse.SUPPRESS)  # one fit, in a child process
     args = parser.parse_args(argv)
     if args.variant is not None:
