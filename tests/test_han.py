@@ -120,6 +120,21 @@ def test_explanations_on_text_without_sentence_punctuation_rank_pieces():
     assert np.mean([("alpha" in t[0][0]) or ("omega" in t[0][0]) for t in top]) >= 0.9
 
 
+def test_packed_sentences_read_the_same_words_in_fewer_rows(keyword_data):
+    (docs, y, _), (test_docs, test_y, _) = keyword_data
+    params = {**SMALL, "learning_rate": 0.02, "max_words": 16, "epochs": 12}
+    plain = HANClassifier(**{**params, "epochs": 1}).fit(docs, y)
+    model = HANClassifier(pack_sentences=True, random_state=0, **params).fit(docs, y)
+    assert model.tokenizer_.pack_sentences
+    assert model.max_sentences_ < plain.max_sentences_
+    ids = model.tokenizer_.transform(test_docs)
+    assert (ids != 0).sum() == (plain.tokenizer_.transform(test_docs) != 0).sum()
+    assert model.score(test_docs, test_y) >= 0.9
+    # The explanation ranks the packed pieces; the keyword's piece comes first.
+    top = model.important_sentences(test_docs, k=1)
+    assert np.mean([any(k in t[0][0] for k in KEYWORDS) for t in top]) >= 0.9
+
+
 def test_classes_predict_proba_and_score(fitted, keyword_data):
     _, (docs, y, _) = keyword_data
     assert fitted.classes_.tolist() == ["bad", "good"]
@@ -408,6 +423,50 @@ def test_adversarial_step_hands_the_tables_sparse_gradients_to_the_optimizer():
     words = model._vector_tables()[0]
     np.testing.assert_array_equal(words.numpy()[10:], before[0][10:])
     assert not np.array_equal(words.numpy()[1:10], before[0][1:10])
+
+
+@pytest.mark.parametrize("frozen_words", [False, True])
+def test_adversarial_step_trains_on_the_clean_and_the_perturbed_gradient(frozen_words):
+    # One SGD step against the definition: the perturbation is the clean loss's gradient on the
+    # word and n-gram tables (a frozen word table included), scaled to norm epsilon over both.
+    import tensorflow as tf
+
+    epsilon, rate = 2.0, 0.5
+    model = _tiny_adversarial_graph(epsilon)
+    if frozen_words:
+        model.get_layer("embedding").trainable = False
+    loss_fn = keras.losses.CategoricalCrossentropy()
+    rng = np.random.RandomState(1)
+    ids = rng.randint(0, 12, size=(8, 3, 5)).astype("int32")
+    targets = np.eye(2, dtype="float32")[rng.randint(0, 2, size=8)]
+    weights = model.trainable_weights
+    tables = model._vector_tables()
+    start = [v.numpy().copy() for v in model.weights]
+
+    def gradients(variables):
+        with tf.GradientTape() as tape:
+            loss = loss_fn(targets, model(ids, training=True))
+        return [tf.convert_to_tensor(g) for g in tape.gradient(loss, variables)]
+
+    clean = gradients(weights)
+    table_grads = gradients(tables)
+    norm = np.sqrt(sum(float(tf.reduce_sum(g * g)) for g in table_grads))
+    for table, g in zip(tables, table_grads):
+        table.assign_add(epsilon / norm * g)
+    perturbed = gradients(weights)
+    for v, value in zip(model.weights, start):
+        v.assign(value)
+    expected = {
+        id(w): w.numpy() - rate * (a.numpy() + b.numpy())
+        for w, a, b in zip(weights, clean, perturbed)
+    }
+
+    model.compile(optimizer=keras.optimizers.SGD(rate), loss=loss_fn)
+    model.fit(ids, targets, batch_size=8, epochs=1, shuffle=False, verbose=0)
+    for w in weights:
+        np.testing.assert_allclose(w.numpy(), expected[id(w)], rtol=1e-4, atol=1e-6)
+    if frozen_words:
+        np.testing.assert_array_equal(tables[0].numpy(), start[model.weights.index(tables[0])])
 
 
 def test_adding_sparse_gradients_equals_the_dense_sum():

@@ -70,6 +70,24 @@ def test_chunk_words_splits_long_sentences_into_pieces():
     assert tok.max_words_ == 2
 
 
+def test_pack_sentences_joins_whole_sentences_into_rows():
+    docs = ["A b. C d e. F. G h i j k l. M.", "N o."]
+    tok = HierarchicalTokenizer(max_words=4, pack_sentences=True).fit(docs)
+    # Whole sentences only; a sentence longer than a row is a piece of its own (then truncated).
+    assert tok.tokenize(docs, truncate=False) == [
+        [["a", "b"], ["c", "d", "e", "f"], ["g", "h", "i", "j", "k", "l"], ["m"]],
+        [["n", "o"]],
+    ]
+    assert tok.max_sentences_ == 4  # counted in pieces (95th percentile of 4 and 1, ceiled)
+    ids = tok.transform(docs)
+    assert ids.shape == (2, 4, 4)
+    assert (ids[0, 2] != 0).all() and (ids[0, 3, 1:] == 0).all()
+    # Without packing each sentence takes a row of its own.
+    plain = HierarchicalTokenizer(max_words=4).fit(docs)
+    assert plain.max_sentences_ == 5
+    assert (plain.transform(docs) != 0).sum() == (ids != 0).sum()
+
+
 def test_auto_chunks_only_text_without_sentence_boundaries():
     rng = np.random.RandomState(0)
     words = [f"w{i}" for i in range(50)]
