@@ -1,33 +1,45 @@
-"""Where a HANClassifier fit spends its time: an ablation profile of one training epoch.
+"""Where a HANClassifier fit spends its time: an ablation profile of training epochs.
 
-The recommended parameters of ``benchmarks/han.py`` for 20 Newsgroups (PPMI word vectors, hashed
-bigram vectors, label smoothing, dropout 0.5, adversarial training, weight averaging,
-``max_sentences=40``, ``max_words=20``, batches of 64) on the first ``--documents`` training
-documents (default 2,000), then the same fit with one part removed or changed at a time. For each:
+The recommended parameters of ``benchmarks/han.py`` for a corpus (``--corpus``: 20 Newsgroups or
+IMDB; PPMI word vectors, hashed bigram vectors, label smoothing, dropout 0.5, adversarial
+training, weight averaging, packed sentences, batches of 64) on ``--documents`` of its
+training documents (default 2,000, a seeded random subset), then the same fit with one part removed or changed at a
+time. For each: the whole fit's wall-clock seconds and training documents per second (documents
+x epochs / fit seconds, tokenizing and word vectors included, as ``benchmarks/han.py`` counts),
 wall-clock and CPU seconds of every epoch (the first includes tracing the training step), the
-steady epoch (median of the later epochs), training documents per second, and the steady epoch's
-CPU time against the recipe's (CPU time is the steadier measure on a shared 2-core machine: the
-wall-clock time of the same epoch varies with whether TensorFlow got the second core). Each
-variant runs in a process of its own (nothing traced or cached is shared), one after the other.
+steady epoch (median of the later epochs), and the steady epoch's CPU time against the
+recipe's (CPU time is the steadier measure on a shared 2-core machine: the wall-clock time of
+the same epoch varies with whether TensorFlow got the second core). Each variant runs in a
+process of its own (nothing traced or cached is shared), one after the other.
 
-Variants: the recipe; without adversarial training (``adversarial_epsilon=0``: one forward and
-backward pass per step instead of two); without the bigram table (``ngram_range=(1, 1)``: no
-2^18-row table); with sparse optimizer updates (the package's ``LazyAdam``, which updates only the
-table rows a batch uses, in place of Keras' dense ``Adam``); without length-grouped,
-padding-trimmed batches (``bucket_by_length=False``); with batches of 128.
+Variants: the recipe; ``--before REF``: the code of an earlier commit (its ``skaquarium``
+package, extracted with ``git archive`` into a temporary directory) with the recipe of that
+time (unpacked sentences: 40 of 20 words for 20 Newsgroups, 20 of 40 for IMDB), so the speed-up
+is measured in the same run on the same machine; without packed sentences (the same rows
+unpacked); with Keras' dense ``Adam`` in place of the sparse ``LazyAdam`` updates; without
+adversarial training; without length-grouped, padding-trimmed batches (``bucket_by_length``).
 
-Usage: ``python benchmarks/han_profile.py [--documents 2000] [--epochs 4]``; needs 20 Newsgroups
-in scikit-learn's data home. Writes ``benchmarks/results/han_profile.{json,md}``.
+On a machine with a GPU, TensorFlow uses it and the table says so: ``--documents`` set to the
+whole training set (11314 for 20 Newsgroups, 25000 for IMDB) measures what a GPU buys for the
+recommended parameters.
+
+Usage: ``python benchmarks/han_profile.py [--corpus 20ng] [--documents 2000] [--epochs 4]
+[--before REF]``; needs the corpus in the data home. Writes
+``benchmarks/results/han_profile.{json,md}`` (one section per corpus).
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime
+import io
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tarfile
+import tempfile
 import time
 from pathlib import Path
 
@@ -37,31 +49,37 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
 
-VARIANTS = {
-    "recipe": {},
-    "no adversarial training": {"adversarial_epsilon": 0.0},
-    "no bigram table": {"ngram_range": [1, 1]},
-    "sparse optimizer updates (LazyAdam)": {"lazy_adam": True},
-    "no length grouping": {"bucket_by_length": False},
-    "batches of 128": {"batch_size": 128},
-}
+# The unpacked rows of the recipe before packing, read the same words (see benchmarks/han.py).
+UNPACKED = {"20ng": {"max_sentences": 40}, "imdb": {"max_sentences": 20}}
 
 
-def run_variant(changes, n_documents, epochs):
-    """One fit in this process; returns its epoch times."""
+def variants(corpus, before):
+    out = {"recipe": {}}
+    if before:
+        out[f"before ({before})"] = {"unset": ["pack_sentences"], **UNPACKED[corpus]}
+    out["no packed sentences"] = {"pack_sentences": False, **UNPACKED[corpus]}
+    out["dense Adam (no lazy table updates)"] = {"dense_adam": True}
+    out["no adversarial training"] = {"adversarial_epsilon": 0.0}
+    out["no length grouping"] = {"bucket_by_length": False}
+    return out
+
+
+def run_variant(corpus, changes, n_documents, epochs):
+    """One fit in this process; returns its times."""
     import keras
     import numpy as np
+    import tensorflow as tf
     from han import COMMON, CONFIGS, load
 
     from skaquarium import HANClassifier
-    from skaquarium._optimizers import LazyAdam
 
     changes = dict(changes)
-    lazy = changes.pop("lazy_adam", False)
-    if "ngram_range" in changes:
-        changes["ngram_range"] = tuple(changes["ngram_range"])
-    X_train, y_train, _, _ = load("20ng")
-    X_train, y_train = X_train[:n_documents], y_train[:n_documents]
+    dense = changes.pop("dense_adam", False)
+    unset = changes.pop("unset", [])
+    X_train, y_train, _, _ = load(corpus)
+    # A seeded random subset (IMDB's training set is sorted by label).
+    keep = np.random.RandomState(0).permutation(len(X_train))[:n_documents]
+    X_train, y_train = [X_train[i] for i in keep], np.asarray(y_train)[keep]
     times = []
 
     class EpochTimes(keras.callbacks.Callback):
@@ -72,75 +90,117 @@ def run_variant(changes, n_documents, epochs):
             wall, cpu = self.start
             times.append((time.perf_counter() - wall, time.process_time() - cpu))
 
-    params = dict(COMMON, **CONFIGS["20ng"]["params"])
+    params = dict(COMMON, **CONFIGS[corpus]["params"])
     params.update(changes, epochs=epochs, random_state=0, callbacks=[EpochTimes()])
+    for name in unset:
+        params.pop(name, None)
     model = HANClassifier(**params)
-    if lazy:
-        model._make_optimizer = lambda: LazyAdam(learning_rate=params["learning_rate"])
+    if dense:
+        model._make_optimizer = lambda: keras.optimizers.Adam(params["learning_rate"])
     start = time.perf_counter()
     model.fit(X_train, y_train)
     fit_s = time.perf_counter() - start
-    steady = float(np.median([wall for wall, _ in times[1:]]))
     return {
         "fit_s": fit_s,
+        "fit_docs_per_s": n_documents * epochs / fit_s,
         "epoch_wall_s": [wall for wall, _ in times],
         "epoch_cpu_s": [cpu for _, cpu in times],
-        "steady_epoch_s": steady,
+        "steady_epoch_s": float(np.median([wall for wall, _ in times[1:]])),
         "steady_cpu_s": float(np.median([cpu for _, cpu in times[1:]])),
-        "docs_per_s": n_documents / steady,
+        "rows": [int(model.max_sentences_), int(model.max_words_)],
+        "package": str(Path(__import__("skaquarium").__file__).parent),
+        "gpus": [d.name for d in tf.config.list_physical_devices("GPU")],
     }
+
+
+NAMES = {"20ng": "20 Newsgroups", "imdb": "IMDB"}
+
+
+def _device(row):
+    gpus = row.get("gpus", [])
+    return f"{len(gpus)} GPU(s)" if gpus else "CPU only"
 
 
 def _table(res):
     base = res["variants"]["recipe"]
     lines = [
-        f"### HANClassifier epoch profile: {res['n_documents']} 20 Newsgroups training documents, "
-        f"the recommended parameters, {res['epochs']} epochs",
+        f"### {NAMES[res['corpus']]}: {res['n_documents']} training documents, the recommended "
+        f"parameters, {res['epochs']} epochs, {_device(base)} (run of {res['date']})",
         "",
-        "Steady epoch: the median of the epochs after the first (which also traces the training "
-        "step). CPU seconds are the steadier measure on a shared machine: wall-clock time also "
-        "depends on whether TensorFlow got the second core.",
-        "",
-        "| variant | CPU s/epoch | vs the recipe (CPU) | wall s/epoch | train docs/s (wall) | "
-        "wall s of each epoch |",
-        "|---|---|---|---|---|---|",
+        "| variant | rows x words | fit s | fit docs/s | recipe's speed-up (fit) | "
+        "CPU s/epoch | vs the recipe (CPU) | wall s of each epoch |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for name, row in res["variants"].items():
         walls = " / ".join(f"{w:.1f}" for w in row["epoch_wall_s"])
         lines.append(
-            f"| {name} | {row['steady_cpu_s']:.1f} | "
-            f"{row['steady_cpu_s'] / base['steady_cpu_s']:.2f}x | {row['steady_epoch_s']:.1f} | "
-            f"{row['docs_per_s']:.0f} | {walls} |"
+            f"| {name} | {row['rows'][0]} x {row['rows'][1]} | {row['fit_s']:.0f} | "
+            f"{row['fit_docs_per_s']:.0f} | {base['fit_docs_per_s'] / row['fit_docs_per_s']:.2f}x"
+            f" | {row['steady_cpu_s']:.1f} | {row['steady_cpu_s'] / base['steady_cpu_s']:.2f}x | "
+            f"{walls} |"
         )
     return "\n".join(lines)
 
 
+def _report(results):
+    parts = [
+        "Fit docs/s: training documents x epochs / seconds of the whole fit (tokenizing and word "
+        "vectors included). CPU s/epoch: the median of the epochs after the first (which also "
+        "traces the training step), the steadier measure on a shared machine (wall-clock time "
+        "also depends on whether TensorFlow got the second core). Each variant is a fit in a "
+        "process of its own, one after the other, in the same run."
+    ]
+    parts += [_table(res) for res in results["corpora"].values()]
+    return "\n\n".join(parts)
+
+
+def _extract(ref):
+    """The ``skaquarium`` package of commit ``ref`` in a temporary directory."""
+    target = Path(tempfile.mkdtemp(prefix="skaquarium-before-"))
+    archive = subprocess.run(
+        ["git", "archive", ref, "skaquarium"], cwd=HERE, capture_output=True, check=True
+    ).stdout
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(target, filter="data")
+    return target
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", choices=sorted(NAMES), default="20ng")
     parser.add_argument("--documents", type=int, default=2000)
     parser.add_argument("--epochs", type=int, default=4)
+    parser.add_argument("--before", help="an earlier commit to time in the same run")
     parser.add_argument("--variant", help=argparse.SUPPRESS)  # one fit, in a child process
     args = parser.parse_args(argv)
     if args.variant is not None:
-        print(json.dumps(run_variant(json.loads(args.variant), args.documents, args.epochs)))
+        changes = json.loads(args.variant)
+        print(json.dumps(run_variant(args.corpus, changes, args.documents, args.epochs)))
         return
     sys.path.insert(0, str(HERE))
     from _common import machine, versions
 
     res = {
-        "benchmark": "han_profile",
-        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "corpus": args.corpus,
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "n_documents": args.documents,
         "epochs": args.epochs,
+        "before": args.before,
         "machine": {**machine(), "load_average_at_start": list(os.getloadavg())},
         "versions": versions(),
         "variants": {},
     }
-    for name, changes in VARIANTS.items():
+    before = _extract(args.before) if args.before else None
+    for name, changes in variants(args.corpus, args.before).items():
+        env = dict(os.environ)
+        if name.startswith("before"):
+            env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(before), env.get("PYTHONPATH")]))
         run = subprocess.run(
             [
                 sys.executable,
                 __file__,
+                "--corpus",
+                args.corpus,
                 "--documents",
                 str(args.documents),
                 "--epochs",
@@ -152,15 +212,22 @@ def main(argv=None):
             text=True,
             check=True,
             cwd=HERE,
+            env=env,
         )
         row = dict(json.loads(run.stdout.strip().splitlines()[-1]), changes=changes)
         res["variants"][name] = row
         print(f"{name}: {row}", flush=True)
+    if before is not None:
+        shutil.rmtree(before)
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "han_profile.json").write_text(json.dumps(res, indent=2) + "\n")
-    table = _table(res)
-    (RESULTS / "han_profile.md").write_text(table + "\n")
-    print(table)
+    path = RESULTS / "han_profile.json"
+    results = json.loads(path.read_text()) if path.exists() else {}
+    results = {"benchmark": "han_profile", "corpora": results.get("corpora", {})}
+    results["corpora"][args.corpus] = res
+    path.write_text(json.dumps(results, indent=2) + "\n")
+    report = _report(results)
+    (RESULTS / "han_profile.md").write_text(report + "\n")
+    print(report)
 
 
 if __name__ == "__main__":

@@ -635,7 +635,7 @@ def test_tokenizer_then_classifier_pipeline_and_stratified_cv():
     assert isinstance(check_cv(3, y, classifier=is_classifier(HANClassifier())), StratifiedKFold)
     pipe = make_pipeline(HierarchicalTokenizer(), HANClassifier(random_state=0, **TINY))
     pipe.set_params(hanclassifier__word_units=6).fit(docs, y)
-    assert pipe[-1].model_.get_layer("word_gru").forward_layer.units == 6
+    assert pipe[-1].model_.get_layer("word_gru").layer.forward_layer.units == 6
     ids = pipe[0].transform(docs)
     assert ids.ndim == 3
     np.testing.assert_array_equal(pipe.predict(docs), pipe[-1].predict(ids))
