@@ -149,6 +149,7 @@ BENCHMARKS = {
     "softmax_autoencoder": "python benchmarks/softmax_autoencoder.py",
     "han": "python benchmarks/han.py",
     "han_attention": "python benchmarks/han_attention.py",
+    "han_profile": "python benchmarks/han_profile.py --corpus imdb|20ng --before <commit>",
 }
 GENERATED = HERE / "generated"
 
