@@ -19,6 +19,10 @@ SECTIONS = [
     ("SoftmaxAutoEncoderTransformer — 20 Newsgroups", "softmax_autoencoder.md"),
     ("HANClassifier — R8, MR, 20 Newsgroups, IMDB", "han.md"),
     ("HANClassifier — does the attention point at the evidence?", "han_attention.md"),
+    (
+        "HANClassifier — where a fit's time went before the speed work of issue 20",
+        "han_profile_before_issue20.md",
+    ),
     ("HANClassifier — where a fit's time goes", "han_profile.md"),
     ("Beyond one process — tf.distribute and a Dask cluster", "scale_out.md"),
 ]

@@ -150,6 +150,7 @@ BENCHMARKS = {
     "han": "python benchmarks/han.py",
     "han_attention": "python benchmarks/han_attention.py",
     "han_profile": "python benchmarks/han_profile.py --corpus imdb|20ng --before <commit>",
+    "han_profile_before_issue20": "python benchmarks/han_profile.py (as of commit d9d09fe)",
 }
 GENERATED = HERE / "generated"
 

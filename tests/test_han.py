@@ -135,6 +135,17 @@ def test_packed_sentences_read_the_same_words_in_fewer_rows(keyword_data):
     assert np.mean([any(k in t[0][0] for k in KEYWORDS) for t in top]) >= 0.9
 
 
+def test_length_groups_of_the_word_gru_follow_the_rows_of_a_batch(keyword_data):
+    # Groups pay only on batches of many sentence rows (batch_size * max_sentences_ >= 1,024).
+    (docs, y, _), _ = keyword_data
+    small = HANClassifier(**TINY, max_sentences=4, batch_size=32).fit(docs, y)
+    large = HANClassifier(**TINY, max_sentences=4, batch_size=256).fit(docs, y)
+    plain = HANClassifier(**TINY, max_sentences=4, batch_size=256, bucket_by_length=False)
+    assert small.model_.get_layer("word_gru").buckets == 1
+    assert large.model_.get_layer("word_gru").buckets == 4
+    assert plain.fit(docs, y).model_.get_layer("word_gru").buckets == 1
+
+
 def test_classes_predict_proba_and_score(fitted, keyword_data):
     _, (docs, y, _) = keyword_data
     assert fitted.classes_.tolist() == ["bad", "good"]
