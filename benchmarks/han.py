@@ -4,6 +4,8 @@ Usage::
 
     python benchmarks/han.py [--quick] [--corpora R8,mr,20ng,imdb]
     python benchmarks/han.py --holdout [--corpora ...] [--seeds 0,1,2]
+    python benchmarks/han.py --defaults [--corpora R8,mr,20ng,imdb,R52,ohsumed]
+    python benchmarks/han.py --holdout --defaults --subsample 1000 --epochs 45 --corpora mr
 
 For each corpus (fixed train/test splits: ``load_text_corpus("R8")``, ``load_text_corpus("mr")``,
 20 Newsgroups bydate from ``fetch_20newsgroups``, ``load_imdb()``):
@@ -21,11 +23,17 @@ For each corpus (fixed train/test splits: ``load_text_corpus("R8")``, ``load_tex
   padded batches: seconds per epoch on the same 2,000 training documents, same model, after a
   warm-up epoch; the median of three interleaved epochs for each, in wall-clock and CPU time.
 
+``--defaults`` runs the no-argument ``HANClassifier()`` (only ``random_state`` set) beside the
+same peers on the four corpora and on two it was not chosen on (R52, Ohsumed), and writes
+``han_defaults.json``/``.md``.
+
 ``--holdout`` is how the parameters were chosen: it fits on 90% of the training set (a stratified
 split drawn by the seed) and prints the accuracy on the held-out 10% after every epoch (of the
 averaged weights once averaging starts), without touching the test set; results go to
-``han_holdout.json``. ``--quick`` runs R8 only with fewer epochs and writes ``han_quick.json``/
-``.md``. Results are merged by corpus into ``benchmarks/results/han.json`` (each corpus keeps
+``han_holdout.json``; with ``--subsample N`` it fits a stratified sample of N training documents
+and holds out 2,000 others (how the defaults' epochs on small training sets were chosen), with
+``--defaults`` of the no-argument model, with ``--epochs 10,20,45`` one fit of each length.
+``--quick`` runs R8 only with fewer epochs and writes ``han_quick.json``/``.md``. Results are merged by corpus into ``benchmarks/results/han.json`` (each corpus keeps
 the date of its own run) and the table is rewritten to ``benchmarks/results/han.md``.
 """
 
@@ -136,9 +144,13 @@ def run_peers(X_train, y_train, X_test, y_test):
     return rows
 
 
-def run_han(name, X_train, y_train, X_test, y_test, *, params, seed=SEED):
-    """One fit on the whole training set, then the test score."""
-    model = HANClassifier(**{**COMMON, **params}, embeddings="ppmi", random_state=seed)
+def run_han(name, X_train, y_train, X_test, y_test, *, params, seed=SEED, defaults=False):
+    """One fit on the whole training set, then the test score (``defaults``: of the
+    no-argument ``HANClassifier()``, only ``random_state`` set)."""
+    if defaults:
+        model = HANClassifier(random_state=seed)
+    else:
+        model = HANClassifier(**{**COMMON, **params}, embeddings="ppmi", random_state=seed)
     start = time.perf_counter()
     model.fit(X_train, y_train)
     fit_s = time.perf_counter() - start
@@ -157,7 +169,7 @@ def run_han(name, X_train, y_train, X_test, y_test, *, params, seed=SEED):
         "max_words": int(model.max_words_),
         "vocabulary_size": int(model.vocabulary_size_),
         "embedding_coverage": float(model.embedding_coverage_),
-        "params": {**COMMON, **params},
+        "params": "defaults" if defaults else {**COMMON, **params},
     }
     print(
         f"  HANClassifier (seed {seed}): accuracy {accuracy:.4f}, fit {fit_s:.0f} s, "
@@ -167,14 +179,56 @@ def run_han(name, X_train, y_train, X_test, y_test, *, params, seed=SEED):
     return row
 
 
-def holdout_curve(X_train, y_train, *, params, seed):
-    """Accuracy on a held-out 10% of the training set after each epoch (no test data)."""
-    X_fit, X_val, y_fit, y_val = train_test_split(
-        list(X_train), np.asarray(y_train), test_size=0.1, stratify=y_train, random_state=seed
-    )
+def holdout_curve(X_train, y_train, *, params, seed, subsample=None, defaults=False):
+    """Accuracy on held-out training documents after each epoch (no test data).
+
+    A held-out 10% of the training set; with ``subsample``, a stratified sample of that many
+    training documents is fitted and 2,000 others are held out (small training sets).
+    ``defaults``: the no-argument ``HANClassifier()`` (``params`` holds only ``epochs``).
+    """
+    X_train, y_train = list(X_train), np.asarray(y_train)
+    if subsample:
+        X_fit, X_rest, y_fit, y_rest = train_test_split(
+            X_train, y_train, train_size=subsample, stratify=y_train, random_state=seed
+        )
+        held = min(2000, len(X_rest))
+        X_val, _, y_val, _ = (
+            train_test_split(X_rest, y_rest, train_size=held, random_state=seed)
+            if held < len(X_rest)
+            else (X_rest, None, y_rest, None)
+        )
+    else:
+        X_fit, X_val, y_fit, y_val = train_test_split(
+            X_train, y_train, test_size=0.1, stratify=y_train, random_state=seed
+        )
     params = dict(params)
     epochs = params.pop("epochs")
-    model = HANClassifier(**{**COMMON, **params}, embeddings="ppmi", epochs=1, random_state=seed)
+    if isinstance(epochs, (list, tuple)):
+        # Separate fits of each length (a fit keeps its traced steps across epochs, a series of
+        # partial_fit calls traces anew each call).
+        curve = []
+        for n in epochs:
+            if defaults:
+                model = HANClassifier(epochs=n, random_state=seed)
+            else:
+                model = HANClassifier(
+                    **{**COMMON, **params}, embeddings="ppmi", epochs=n, random_state=seed
+                )
+            start = time.perf_counter()
+            model.fit(X_fit, y_fit)
+            fit_s = time.perf_counter() - start
+            curve.append(float(model.score(X_val, y_val)))
+            print(
+                f"  seed {seed}, {n} epochs: held-out accuracy {curve[-1]:.4f} (fit {fit_s:.0f} s)",
+                flush=True,
+            )
+        return curve
+    if defaults:
+        model = HANClassifier(epochs=1, random_state=seed)
+    else:
+        model = HANClassifier(
+            **{**COMMON, **params}, embeddings="ppmi", epochs=1, random_state=seed
+        )
     curve = []
     for epoch in range(epochs):
         # One epoch per partial_fit, the first building the model; the weight average
@@ -356,7 +410,7 @@ def write_table(results, stem):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="R8 only, fewer epochs")
-    parser.add_argument("--corpora", default="R8,mr,20ng,imdb")
+    parser.add_argument("--corpora", default=None)
     parser.add_argument(
         "--holdout",
         action="store_true",
@@ -364,15 +418,36 @@ def main(argv=None):
     )
     parser.add_argument("--seeds", default=None, help="seeds of --holdout (default: the corpus's)")
     parser.add_argument(
+        "--subsample",
+        type=int,
+        default=None,
+        help="--holdout: fit a stratified sample of this many training documents, hold out "
+        "2,000 others",
+    )
+    parser.add_argument(
+        "--epochs",
+        default=None,
+        help="--holdout: epochs to run; a list (10,20,45): a separate fit of each length",
+    )
+    parser.add_argument(
+        "--defaults",
+        action="store_true",
+        help="the no-argument HANClassifier() (with --holdout: its held-out curve)",
+    )
+    parser.add_argument(
         "--no-bucketing",
         action="store_true",
         help="skip the length-grouping comparison; keep each corpus's earlier one (and its date)",
     )
     args = parser.parse_args(argv)
+    args.corpora_given = args.corpora is not None
+    args.corpora = args.corpora or "R8,mr,20ng,imdb"
     corpora = ["R8"] if args.quick else args.corpora.split(",")
     RESULTS.mkdir(exist_ok=True)
     if args.holdout:
-        return run_holdout(corpora, args.seeds)
+        return run_holdout(corpora, args)
+    if args.defaults:
+        return run_defaults(args.corpora.split(",") if args.corpora_given else DEFAULT_CORPORA)
     stem = "han_quick" if args.quick else "han"
     path = RESULTS / f"{stem}.json"
     results = json.loads(path.read_text()) if path.exists() else {"corpora": {}}
@@ -410,24 +485,125 @@ def main(argv=None):
         print(write_table(results, stem), flush=True)
 
 
-def run_holdout(corpora, seeds):
+#: ``--defaults``: the benchmark corpora, then corpora the defaults were not chosen on (their
+#: test sets, and their training sets, were not looked at while the defaults were chosen).
+DEFAULT_CORPORA = ["R8", "mr", "20ng", "imdb", "R52", "ohsumed"]
+HELD_OUT_CORPORA = {"R52", "ohsumed"}
+NAMES = {
+    "R8": "R8",
+    "mr": "MR",
+    "20ng": "20 Newsgroups",
+    "imdb": "IMDB",
+    "R52": "R52",
+    "ohsumed": "Ohsumed",
+}
+
+
+def run_defaults(corpora):
+    """The no-argument HANClassifier() beside the linear peers, on each corpus."""
+    path = RESULTS / "han_defaults.json"
+    results = json.loads(path.read_text()) if path.exists() else {"corpora": {}}
+    results.update(**machine(), versions=versions())
+    for corpus in corpora:
+        print(f"{corpus} (HANClassifier() with its defaults):", flush=True)
+        X_train, y_train, X_test, y_test = load(corpus)
+        peers = run_peers(X_train, y_train, X_test, y_test)
+        seeds = (0, 1, 2) if corpus == "mr" else (0,)
+        han = run_han_seeds(
+            corpus, X_train, y_train, X_test, y_test, params={}, seeds=seeds, defaults=True
+        )
+        results["corpora"][corpus] = {
+            "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+            "held_out": corpus in HELD_OUT_CORPORA,
+            "n_train": len(X_train),
+            "n_test": len(X_test),
+            "n_classes": int(len(np.unique(y_train))),
+            "han": han,
+            "peers": peers,
+        }
+        path.write_text(json.dumps(results, indent=2))
+        print(write_defaults_table(results), flush=True)
+
+
+def write_defaults_table(results):
+    lines = [
+        "| corpus | training documents | classes | HANClassifier() | best TF-IDF + linear peer "
+        "| difference (points) | HAN fit (s) | HAN shape | HAN epochs |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    dates = []
+    for corpus in DEFAULT_CORPORA:
+        entry = results["corpora"].get(corpus)
+        if entry is None:
+            continue
+        dates.append(entry["date"])
+        han = entry["han"]
+        runs = han.get("runs", [han])
+        best = max(entry["peers"], key=lambda r: r["accuracy"])
+        accuracy = f"{han['accuracy']:.4f}"
+        if len(runs) > 1:
+            accuracy += " (mean of " + " / ".join(f"{r['accuracy']:.4f}" for r in runs) + ")"
+        name = NAMES[corpus] + (" (held out)" if entry["held_out"] else "")
+        diff = 100 * (han["accuracy"] - best["accuracy"])
+        lines.append(
+            f"| {name} | {entry['n_train']:,} | {entry['n_classes']} | **{accuracy}** | "
+            f"{best['accuracy']:.4f} ({best['model']}) | {diff:+.2f} | {han['fit_s']:.0f} | "
+            f"{han['max_sentences']} x {han['max_words']} | {han['epochs']} |"
+        )
+    text = (
+        "Test accuracy of `HANClassifier()` with no arguments but `random_state` (one fit on the "
+        "whole training set) beside the best of TF-IDF (unigrams, unigrams + bigrams) with "
+        "LogisticRegression and LinearSVC, run in the same script "
+        "(`python benchmarks/han.py --defaults`). Held-out corpora: nothing was fitted on them "
+        "while the defaults were chosen (only their sentence statistics were looked at). Shape: sentences x words per document "
+        'chosen by `max_slots`; epochs by `epochs="auto"`. Runs of '
+        f"{', '.join(sorted(set(dates)))}; {results['cpu_count']} CPUs ({results['processor']}); "
+        f"TensorFlow {results['versions']['tensorflow']}, scikit-learn "
+        f"{results['versions']['scikit-learn']}.\n\n" + "\n".join(lines) + "\n"
+    )
+    (RESULTS / "han_defaults.md").write_text(text)
+    return text
+
+
+def run_holdout(corpora, args):
+    seeds = args.seeds
     path = RESULTS / "han_holdout.json"
     results = json.loads(path.read_text()) if path.exists() else {"corpora": {}}
     results.update(**machine(), versions=versions())
     for corpus in corpora:
         config = CONFIGS[corpus]
         corpus_seeds = config["seeds"] if seeds is None else [int(s) for s in seeds.split(",")]
-        print(f"{corpus} (held-out 10% of the training set):", flush=True)
+        params = dict(config["params"])
+        if args.defaults:
+            params = {"epochs": HANClassifier()._epochs_for(np.empty(len(load(corpus)[0])))}
+        if args.epochs:
+            lengths = [int(e) for e in args.epochs.split(",")]
+            params["epochs"] = lengths if len(lengths) > 1 else lengths[0]
+        held = f"a sample of {args.subsample}" if args.subsample else "10% of the training set"
+        print(f"{corpus} (held out: {held}):", flush=True)
         X_train, y_train, _, _ = load(corpus)
         curves = [
-            holdout_curve(X_train, y_train, params=config["params"], seed=seed)
+            holdout_curve(
+                X_train,
+                y_train,
+                params=params,
+                seed=seed,
+                subsample=args.subsample,
+                defaults=args.defaults,
+            )
             for seed in corpus_seeds
         ]
         mean = np.mean(curves, axis=0)
         print(f"  mean held-out accuracy per epoch: {np.round(mean, 4).tolist()}", flush=True)
-        results["corpora"][corpus] = {
+        key = corpus
+        if args.defaults:
+            key += " defaults"
+        if args.subsample:
+            key += f" subsample {args.subsample}"
+        results["corpora"][key] = {
             "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-            "params": {**COMMON, **config["params"]},
+            "params": params if args.defaults else {**COMMON, **params},
+            "subsample": args.subsample,
             "seeds": list(corpus_seeds),
             "curves": curves,
             "mean": mean.tolist(),

@@ -602,7 +602,9 @@ class SkaquariumEstimator(BaseWrapper):
         A model that already predicts with an average goes back to its last trained weights,
         and the average goes on from where it was.
         """
-        start = getattr(self, "average_from_epoch", None)
+        start = (
+            self._effective("average_from_epoch") if hasattr(self, "average_from_epoch") else None
+        )
         state = getattr(self, "_averaging", None)
         if start is None:
             if state is not None:  # averaging switched off on a warm start: train on

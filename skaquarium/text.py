@@ -147,6 +147,14 @@ class HierarchicalTokenizer(TransformerMixin, BaseEstimator):
         without packing. Packed, the same words take fewer rows, so a model reads them in less
         time (or reads more of each document in the same time); sentence attention then weighs
         pieces of whole sentences. ``max_sentences`` (or its percentile) counts pieces.
+    max_slots : int or None, default=None
+        Most word slots per document, ``max_sentences_ * max_words_``, for the limits left at
+        None (a model's work per document grows with its slots). With both limits None, the
+        shape of at most ``max_slots`` slots that holds the most words of the training
+        documents, each limit at most its percentile (a corpus of many short sentences gets
+        many short rows, one of long sentences fewer, longer rows); with one limit given, the
+        other is its percentile or ``max_slots`` divided by the given limit, whichever is
+        smaller. None: the percentiles.
 
     Attributes
     ----------
@@ -198,6 +206,7 @@ class HierarchicalTokenizer(TransformerMixin, BaseEstimator):
         "percentile": [Interval(Real, 0, 100, closed="right")],
         "chunk_words": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"}), None],
         "pack_sentences": ["boolean"],
+        "max_slots": [Interval(Integral, 1, None, closed="left"), None],
     }
 
     def __init__(
@@ -213,6 +222,7 @@ class HierarchicalTokenizer(TransformerMixin, BaseEstimator):
         percentile=95.0,
         chunk_words="auto",
         pack_sentences=False,
+        max_slots=None,
     ):
         self.max_sentences = max_sentences
         self.max_words = max_words
@@ -224,6 +234,7 @@ class HierarchicalTokenizer(TransformerMixin, BaseEstimator):
         self.percentile = percentile
         self.chunk_words = chunk_words
         self.pack_sentences = pack_sentences
+        self.max_slots = max_slots
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -322,21 +333,58 @@ class HierarchicalTokenizer(TransformerMixin, BaseEstimator):
             words = words[: self.max_features]
         self.vocabulary_ = {w: i + 2 for i, w in enumerate(words)}
         self.vocabulary_size_ = len(words) + 2
-        n_words = np.array([len(s) for d in docs for s in d])
-        self.max_words_ = int(
-            self.max_words
-            if self.max_words is not None
-            else max(1, np.ceil(np.percentile(n_words, self.percentile)) if len(n_words) else 1)
-        )
-        if self.pack_sentences:
-            docs = self._pack(docs, self.max_words_)
-        n_sentences = np.array([len(d) for d in docs])
-        self.max_sentences_ = int(
-            self.max_sentences
-            if self.max_sentences is not None
-            else max(1, np.ceil(np.percentile(n_sentences, self.percentile)))
-        )
+        self.max_sentences_, self.max_words_ = self._fit_shape(docs)
         return self
+
+    def _percentile(self, values):
+        return max(1, int(np.ceil(np.percentile(values, self.percentile)))) if len(values) else 1
+
+    def _fit_shape(self, docs):
+        """``(max_sentences_, max_words_)`` from the (chunked) training documents."""
+        words = self.max_words
+        if words is None:
+            words = self._percentile([len(s) for d in docs for s in d])
+            budget = self.max_slots
+            if budget is not None and self.max_sentences is not None:
+                words = max(1, min(words, budget // self.max_sentences))
+        if self.pack_sentences:
+            docs = self._pack(docs, words)
+        sentences = self.max_sentences
+        if sentences is None:
+            sentences = self._percentile([len(d) for d in docs])
+            if self.max_slots is not None:
+                if self.max_words is None and not self.pack_sentences:
+                    return self._fullest_shape(docs, sentences, words, self.max_slots)
+                sentences = max(1, min(sentences, self.max_slots // words))
+        return int(sentences), int(words)
+
+    @staticmethod
+    def _fullest_shape(docs, max_sentences, max_words, budget):
+        """The shape ``(s, w)``, ``s <= max_sentences``, ``w <= max_words``, ``s * w <= budget``,
+        that keeps the most words of ``docs`` (ties: the longer rows).
+
+        Computed from a table of the sentence lengths per position (a sentence at position ``p``
+        of length ``l`` keeps ``min(l, w)`` words in every shape with ``s > p``), so the cost
+        is one pass over the sentences and a ``max_sentences x max_words`` table.
+        """
+        positions = np.concatenate(
+            [np.arange(min(len(d), max_sentences)) for d in docs] or [np.zeros(0, int)]
+        ).astype(np.int64)
+        lengths = np.concatenate(
+            [[min(len(s), max_words) for s in d[:max_sentences]] for d in docs] or [[]]
+        ).astype(np.int64)
+        counts = np.zeros((max_sentences, max_words + 1))
+        np.add.at(counts, (positions, lengths), 1)
+        width = np.arange(1, max_words + 1)
+        kept = counts @ np.minimum(np.arange(max_words + 1)[:, None], width[None, :])
+        kept = np.cumsum(kept, axis=0)  # kept[s - 1, w - 1]: words in shape (s, w)
+        rows = np.minimum(max_sentences, budget // width)
+        usable = rows >= 1
+        if not usable.any():
+            return 1, max(1, min(max_words, budget))
+        score = np.where(usable, kept[np.maximum(rows, 1) - 1, width - 1], -1)
+        best = len(score) - 1 - int(np.argmax(score[::-1]))
+        return int(rows[best]), int(width[best])
 
     def tokenize(self, X, *, truncate=True):
         """Split documents into sentences of lower-cased words.

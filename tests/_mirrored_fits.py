@@ -122,6 +122,11 @@ def main(which):
                 epochs=6,
                 batch_size=16,
                 adversarial_epsilon=0.5,
+                dropout=0.0,
+                embeddings=None,
+                ngram_range=(1, 1),
+                label_smoothing=0.0,
+                average_from_epoch=None,
                 random_state=0,
                 distribution=dist,
             )

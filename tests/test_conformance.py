@@ -35,7 +35,11 @@ from skaquarium.text import check_documents
 
 pytestmark = pytest.mark.filterwarnings("ignore::skaquarium.dual_mf.UnknownIdWarning")
 
-HAN_SMALL = dict(embedding_dim=8, word_units=8, sentence_units=8, attention_dim=8, min_df=1)
+# The default recipe (word vectors pretrained, bigrams, adversarial training, averaging) on a
+# small network with a small bigram table.
+HAN_SMALL = dict(
+    embedding_dim=8, word_units=8, sentence_units=8, attention_dim=8, min_df=1, ngram_buckets=1024
+)
 
 
 def make_case(name, seed=0):

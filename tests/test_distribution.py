@@ -245,6 +245,12 @@ def test_han_streamed_from_disk_with_classes_up_front(tmp_path):
         attention_dim=12,
         min_df=1,
         learning_rate=0.02,
+        dropout=0.0,
+        embeddings=None,
+        ngram_range=(1, 1),
+        label_smoothing=0.0,
+        adversarial_epsilon=0.0,
+        average_from_epoch=None,
         random_state=0,
     )
     for _ in range(4):  # passes over the file

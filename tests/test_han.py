@@ -27,7 +27,18 @@ from skaquarium.datasets import _FILLER_WORDS, _KEYWORD_LABELS, make_keyword_doc
 from skaquarium.han import HierarchicalAttentionModel, build_han_graph
 from skaquarium.text import HierarchicalTokenizer, ppmi_svd
 
+# The model without the default recipe's regularizers (the defaults before they were the
+# recipe): tests of one mechanism at a time start from it; test_default_recipe covers the recipe.
+PLAIN = dict(
+    dropout=0.0,
+    embeddings=None,
+    ngram_range=(1, 1),
+    label_smoothing=0.0,
+    adversarial_epsilon=0.0,
+    average_from_epoch=None,
+)
 SMALL = dict(
+    **PLAIN,
     embedding_dim=16,
     word_units=12,
     sentence_units=12,
@@ -37,7 +48,15 @@ SMALL = dict(
     learning_rate=0.01,
 )
 # The smallest network, for tests of plumbing rather than learning.
-TINY = dict(embedding_dim=4, word_units=4, sentence_units=4, attention_dim=4, min_df=1, epochs=1)
+TINY = dict(
+    PLAIN, embedding_dim=4, word_units=4, sentence_units=4, attention_dim=4, min_df=1, epochs=1
+)
+
+
+def han(base, **params):
+    """A HANClassifier of ``base``'s parameters with ``params`` on top."""
+    return HANClassifier(**{**base, **params})
+
 
 FILLER = _FILLER_WORDS
 KEYWORDS = _KEYWORD_LABELS
@@ -313,7 +332,7 @@ def test_unfitted_and_invalid_parameters():
 def test_integer_labels_series_input_sample_weight_and_dropout():
     docs, y, _ = make_keyword_docs(16, seed=3)
     codes = (y == "good").astype(int) + 5
-    model = HANClassifier(dropout=0.2, random_state=0, **TINY)
+    model = han(TINY, dropout=0.2, random_state=0)
     model.fit(pd.Series(docs), codes, sample_weight=np.linspace(0.5, 1.5, len(docs)))
     assert model.classes_.tolist() == [5, 6]
     assert set(model.predict(np.array(docs, dtype=object))) <= {5, 6}
@@ -326,7 +345,8 @@ def test_integer_labels_series_input_sample_weight_and_dropout():
 def regularized(keyword_data):
     (docs, y, _), _ = keyword_data
     params = {**SMALL, "learning_rate": 0.02}
-    return HANClassifier(
+    return han(
+        params,
         ngram_range=(1, 3),
         ngram_buckets=4096,
         label_smoothing=0.1,
@@ -335,7 +355,6 @@ def regularized(keyword_data):
         dropout=0.2,
         epochs=12,
         random_state=0,
-        **params,
     ).fit(docs, y)
 
 
@@ -364,7 +383,7 @@ def test_label_smoothing_keeps_probabilities_away_from_certainty():
     docs, y, _ = make_keyword_docs(40, seed=6)
     params = dict(SMALL, learning_rate=0.02, epochs=20, random_state=0)
     sharp = HANClassifier(**params).fit(docs, y).predict_proba(docs).max(axis=1)
-    smooth = HANClassifier(label_smoothing=0.3, **params).fit(docs, y).predict_proba(docs)
+    smooth = han(params, label_smoothing=0.3).fit(docs, y).predict_proba(docs)
     # The smoothed targets are 0.85 / 0.15: the model learns those, not certainty.
     assert np.median(sharp) > 0.97
     assert 0.7 < np.median(smooth.max(axis=1)) < 0.92
@@ -508,7 +527,7 @@ def test_adding_sparse_gradients_equals_the_dense_sum():
 )
 def test_invalid_ngram_range_raises(ngram_range):
     with pytest.raises(ValueError, match="ngram_range"):
-        HANClassifier(ngram_range=ngram_range, **TINY).fit(["a b.", "c d."], [0, 1])
+        han(TINY, ngram_range=ngram_range).fit(["a b.", "c d."], [0, 1])
 
 
 def test_regularized_model_round_trips_through_pickle_and_safe_save(
@@ -565,9 +584,7 @@ def test_pretrained_vectors_from_a_mapping_stay_frozen_when_not_trainable():
     rng = np.random.RandomState(0)
     vectors = {w: rng.normal(size=6).astype("float32") for w in FILLER[:10] + ["alpha"]}
     for emb in (vectors, FakeKeyedVectors(vectors)):
-        model = HANClassifier(
-            embeddings=emb, trainable_embeddings=False, random_state=0, **TINY
-        ).fit(docs, y)
+        model = han(TINY, embeddings=emb, trainable_embeddings=False, random_state=0).fit(docs, y)
         matrix = model.model_.get_layer("embedding").get_weights()[0]
         assert matrix.shape == (model.vocabulary_size_, 6)
         for w, v in vectors.items():
@@ -580,19 +597,19 @@ def test_pretrained_matrix_aligned_with_a_vocabulary_or_with_ids():
     docs, y, _ = make_keyword_docs(12, seed=5)
     words = ["alpha", "omega", "market", "zzz"]
     matrix = np.arange(len(words) * 3, dtype="float32").reshape(len(words), 3)
-    model = HANClassifier(
-        embeddings=matrix, embedding_vocabulary=words, trainable_embeddings=False, **TINY
+    model = han(
+        TINY, embeddings=matrix, embedding_vocabulary=words, trainable_embeddings=False
     ).fit(docs, y)
     emb = model.model_.get_layer("embedding").get_weights()[0]
     np.testing.assert_allclose(emb[model.tokenizer_.vocabulary_["omega"]], matrix[1])
     with pytest.raises(ValueError, match="embedding_vocabulary"):
-        HANClassifier(epochs=1, embeddings=matrix, **SMALL).fit(docs, y)
+        han(SMALL, epochs=1, embeddings=matrix).fit(docs, y)
     ids = HierarchicalTokenizer().fit(docs).transform(docs)
     id_matrix = np.ones((ids.max() + 1, 3), dtype="float32")
-    model = HANClassifier(embeddings=id_matrix, **TINY).fit(ids, y)
+    model = han(TINY, embeddings=id_matrix).fit(ids, y)
     assert model.vocabulary_size_ == ids.max() + 1
     with pytest.raises(ValueError, match="needs text input"):
-        HANClassifier(epochs=1, embeddings={"a": np.ones(3)}, **SMALL).fit(ids, y)
+        han(SMALL, epochs=1, embeddings={"a": np.ones(3)}).fit(ids, y)
     with pytest.raises(ValueError, match="one row per id"):
         HANClassifier(epochs=1, embeddings=id_matrix[:-1], vocabulary_size=ids.max() + 1).fit(
             ids, y
@@ -601,8 +618,8 @@ def test_pretrained_matrix_aligned_with_a_vocabulary_or_with_ids():
 
 def test_ppmi_embeddings_are_trained_on_the_untruncated_training_text():
     docs, y, _ = make_keyword_docs(40, seed=6)
-    model = HANClassifier(
-        embeddings="ppmi", trainable_embeddings=False, max_sentences=1, random_state=0, **TINY
+    model = han(
+        TINY, embeddings="ppmi", trainable_embeddings=False, max_sentences=1, random_state=0
     ).fit(docs, y)
     matrix = model.model_.get_layer("embedding").get_weights()[0]
     assert matrix.shape == (model.vocabulary_size_, TINY["embedding_dim"])
@@ -621,8 +638,8 @@ def test_ppmi_embeddings_are_trained_on_the_untruncated_training_text():
         random_state=0,
     )
     np.testing.assert_allclose(matrix[2:], expected[2:], rtol=1e-5, atol=1e-6)
-    again = HANClassifier(
-        embeddings="ppmi", trainable_embeddings=False, max_sentences=1, random_state=0, **TINY
+    again = han(
+        TINY, embeddings="ppmi", trainable_embeddings=False, max_sentences=1, random_state=0
     ).fit(iter(docs), y)  # an iterator of documents is read once
     np.testing.assert_array_equal(again.model_.get_layer("embedding").get_weights()[0], matrix)
 
@@ -630,10 +647,10 @@ def test_ppmi_embeddings_are_trained_on_the_untruncated_training_text():
 def test_ppmi_embeddings_from_an_id_array_and_unknown_names_rejected():
     docs, y, _ = make_keyword_docs(20, seed=7)
     ids = HierarchicalTokenizer().fit(docs).transform(docs)
-    model = HANClassifier(embeddings="ppmi", random_state=0, **TINY).fit(ids, y)
+    model = han(TINY, embeddings="ppmi", random_state=0).fit(ids, y)
     assert model.embedding_coverage_ > 0.9
     with pytest.raises(ValueError, match="embeddings='glove' is not supported"):
-        HANClassifier(embeddings="glove", **TINY).fit(docs, y)
+        han(TINY, embeddings="glove").fit(docs, y)
 
 
 # -- scikit-learn integration and persistence ----------------------------------------------
@@ -741,3 +758,43 @@ def test_partial_fit_takes_every_class_up_front():
     assert model.classes_.tolist() == ["bad", "good"]
     model.partial_fit(docs, y)  # the other class arrives later
     assert model.predict_proba(docs).shape == (len(docs), 2)
+
+
+# -- the defaults --------------------------------------------------------------------------
+
+
+def test_default_recipe_learns_and_resolves_its_auto_parameters(keyword_data):
+    (docs, y, _), (test_docs, test_y, _) = keyword_data
+    params = HANClassifier().get_params()
+    assert params["embeddings"] == "ppmi" and params["ngram_range"] == (1, 2)
+    assert (params["dropout"], params["label_smoothing"], params["adversarial_epsilon"]) == (
+        0.5,
+        0.1,
+        3.0,
+    )
+    assert (params["epochs"], params["average_from_epoch"], params["max_slots"]) == (
+        "auto",
+        "auto",
+        800,
+    )
+    # epochs="auto": about 45,000 documents presented, 3 to 50 epochs.
+    sizes = (100, 2000, 5485, 7108, 11314, 25000)
+    assert [HANClassifier()._epochs_for(np.empty(n)) for n in sizes] == [50, 22, 8, 6, 4, 3]
+    model = HANClassifier(
+        embedding_dim=16,
+        word_units=12,
+        sentence_units=12,
+        attention_dim=16,
+        min_df=1,
+        ngram_buckets=1024,
+        random_state=0,
+    ).fit(docs, y)
+    assert model.n_iter_ == 50  # 240 documents
+    assert model._averaging["count"] == 49  # epochs 2 to 50 averaged
+    assert model.embedding_coverage_ == 1.0  # PPMI vectors for every word
+    assert model.score(test_docs, test_y) >= 0.9
+    # A fit of one epoch with average_from_epoch="auto" keeps its weights (an int would raise).
+    one = HANClassifier(**TINY, average_from_epoch="auto").fit(docs[:40], y[:40])
+    assert one.n_iter_ == 1 and one._averaging is None
+    with pytest.raises(ValueError, match="average_from_epoch=2 comes after"):
+        HANClassifier(**{**TINY, "average_from_epoch": 2}).fit(docs[:40], y[:40])

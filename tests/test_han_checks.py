@@ -56,6 +56,7 @@ def make_tabular_han():
         attention_dim=8,
         epochs=4,
         learning_rate=0.02,
+        ngram_buckets=4096,  # the default recipe otherwise, with a small bigram table
         random_state=0,
     )
 

@@ -201,6 +201,52 @@ def test_ppmi_word_vectors_put_co_occurring_words_together():
         np.testing.assert_array_equal(vectors[w], again[w])
 
 
+def _random_documents(n, seed):
+    """Documents of random sentence counts and lengths (the words do not matter here)."""
+    rng = np.random.RandomState(seed)
+    return [
+        ". ".join(
+            " ".join("w" for _ in range(rng.randint(1, 30))) for _ in range(rng.randint(1, 40))
+        )
+        + "."
+        for _ in range(n)
+    ]
+
+
+def test_max_slots_picks_the_shape_that_keeps_the_most_words():
+    docs = _random_documents(120, seed=0)
+    plain = HierarchicalTokenizer().fit(docs)
+    split = plain.tokenize(docs, truncate=False)
+    assert plain.max_sentences_ * plain.max_words_ > 300  # the percentiles exceed the budget
+
+    def kept(s, w):
+        return sum(min(len(x), w) for d in split for x in d[:s])
+
+    for budget in (60, 300):
+        tok = HierarchicalTokenizer(max_slots=budget).fit(docs)
+        s, w = tok.max_sentences_, tok.max_words_
+        assert s * w <= budget and s <= plain.max_sentences_ and w <= plain.max_words_
+        best = max(
+            kept(min(plain.max_sentences_, budget // w2), w2)
+            for w2 in range(1, plain.max_words_ + 1)
+            if budget // w2 >= 1
+        )
+        assert kept(s, w) == best  # no shape within the budget keeps more words
+        assert tok.transform(docs).shape == (len(docs), s, w)
+    # A budget above the percentiles' shape changes nothing.
+    roomy = HierarchicalTokenizer(max_slots=10**6).fit(docs)
+    assert (roomy.max_sentences_, roomy.max_words_) == (plain.max_sentences_, plain.max_words_)
+    # With one limit given, the other is its percentile or the budget over the given one.
+    fixed = HierarchicalTokenizer(max_words=20, max_slots=200).fit(docs)
+    assert (fixed.max_sentences_, fixed.max_words_) == (min(10, plain.max_sentences_), 20)
+    fixed = HierarchicalTokenizer(max_sentences=50, max_slots=200).fit(docs)
+    assert (fixed.max_sentences_, fixed.max_words_) == (50, 4)
+    both = HierarchicalTokenizer(max_sentences=50, max_words=50, max_slots=200).fit(docs)
+    assert (both.max_sentences_, both.max_words_) == (50, 50)  # given limits are kept
+    packed = HierarchicalTokenizer(max_slots=300, pack_sentences=True).fit(docs)
+    assert packed.max_sentences_ * packed.max_words_ <= 300
+
+
 def test_ppmi_word_vectors_min_df_and_max_features():
     docs = _topic_docs(20, seed=1) + ["zebra cat"]
     assert "zebra" not in ppmi_word_vectors(docs, dim=3, random_state=0)
