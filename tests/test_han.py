@@ -794,7 +794,7 @@ def test_default_recipe_learns_and_resolves_its_auto_parameters(keyword_data):
     assert model.embedding_coverage_ == 1.0  # PPMI vectors for every word
     assert model.score(test_docs, test_y) >= 0.9
     # A fit of one epoch with average_from_epoch="auto" keeps its weights (an int would raise).
-    one = HANClassifier(**TINY, average_from_epoch="auto").fit(docs[:40], y[:40])
+    one = han(TINY, average_from_epoch="auto").fit(docs[:40], y[:40])
     assert one.n_iter_ == 1 and one._averaging is None
     with pytest.raises(ValueError, match="average_from_epoch=2 comes after"):
         HANClassifier(**{**TINY, "average_from_epoch": 2}).fit(docs[:40], y[:40])
