@@ -18,6 +18,7 @@ SECTIONS = [
     ("DualMFRegressor — top-k ranking from implicit feedback", "dual_mf_ranking.md"),
     ("SoftmaxAutoEncoderTransformer — 20 Newsgroups", "softmax_autoencoder.md"),
     ("HANClassifier — R8, MR, 20 Newsgroups, IMDB", "han.md"),
+    ("HANClassifier() with its defaults — four corpora and two held out", "han_defaults.md"),
     ("HANClassifier — does the attention point at the evidence?", "han_attention.md"),
     (
         "HANClassifier — where a fit's time went before the speed work of issue 20",

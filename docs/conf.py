@@ -148,6 +148,7 @@ BENCHMARKS = {
     "dual_mf_ranking": "python benchmarks/dual_mf_ranking.py",
     "softmax_autoencoder": "python benchmarks/softmax_autoencoder.py",
     "han": "python benchmarks/han.py",
+    "han_defaults": "python benchmarks/han.py --defaults",
     "han_attention": "python benchmarks/han_attention.py",
     "han_profile": "python benchmarks/han_profile.py --corpus imdb|20ng --before <commit>",
     "han_profile_before_issue20": "python benchmarks/han_profile.py (as of commit d9d09fe)",

@@ -142,6 +142,8 @@ def main(argv=None):
     parts, synthetic = _parts()
     rows = []
     for part in parts:
+        if args.quick and part.quick is not None:
+            part = part.quick
         missing = [d for d in part.datasets if not found[d][0]]
         if missing:
             print(f"== {part.title}: missing data: {', '.join(missing)}")
