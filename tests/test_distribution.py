@@ -245,13 +245,8 @@ def test_han_streamed_from_disk_with_classes_up_front(tmp_path):
         attention_dim=12,
         min_df=1,
         learning_rate=0.02,
-        dropout=0.0,
-        embeddings=None,
-        ngram_range=(1, 1),
-        label_smoothing=0.0,
-        adversarial_epsilon=0.0,
-        average_from_epoch=None,
         random_state=0,
+        **test_han.PLAIN,
     )
     for _ in range(4):  # passes over the file
         for texts, chunk_labels in _stream(tmp_path / "train.tsv", 80):
