@@ -545,9 +545,14 @@ def write_defaults_table(results):
             accuracy += " (mean of " + " / ".join(f"{r['accuracy']:.4f}" for r in runs) + ")"
         name = NAMES[corpus] + (" (held out)" if entry["held_out"] else "")
         diff = 100 * (han["accuracy"] - best["accuracy"])
+        peer = f"{best['accuracy']:.4f}"
+        if diff >= 0:  # the better of the two in bold
+            accuracy = f"**{accuracy}**"
+        else:
+            peer = f"**{peer}**"
         lines.append(
-            f"| {name} | {entry['n_train']:,} | {entry['n_classes']} | **{accuracy}** | "
-            f"{best['accuracy']:.4f} ({best['model']}) | {diff:+.2f} | {han['fit_s']:.0f} | "
+            f"| {name} | {entry['n_train']:,} | {entry['n_classes']} | {accuracy} | "
+            f"{peer} ({best['model']}) | {diff:+.2f} | {han['fit_s']:.0f} | "
             f"{han['max_sentences']} x {han['max_words']} | {han['epochs']} |"
         )
     text = (
