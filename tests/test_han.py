@@ -745,6 +745,7 @@ def test_r8_accuracy_beats_the_majority_class_by_far():
         batch_size=32,
         learning_rate=0.005,
         random_state=0,
+        **PLAIN,  # the plain network, fast; test_default_recipe covers the recipe
     ).fit(X, r8.target_train[train])
     accuracy = model.score(r8.data_test, r8.target_test)
     majority = pd.Series(r8.target_test).value_counts(normalize=True).iloc[0]

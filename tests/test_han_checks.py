@@ -17,6 +17,7 @@ import pytest
 from _checks import FLOAT32_OUTPUTS, STOCHASTIC_TRAINING
 from sklearn.utils.estimator_checks import parametrize_with_checks
 from sklearn.utils.validation import validate_data
+from test_han import PLAIN
 
 from skaquarium import HANClassifier
 
@@ -56,8 +57,10 @@ def make_tabular_han():
         attention_dim=8,
         epochs=4,
         learning_rate=0.02,
-        ngram_buckets=4096,  # the default recipe otherwise, with a small bigram table
         random_state=0,
+        # The plain network: these checks test conventions, and the recipe (tested in test_han
+        # and test_conformance) would double their time.
+        **PLAIN,
     )
 
 
