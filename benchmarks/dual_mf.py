@@ -18,6 +18,12 @@ Measures, with the defaults the README recommends:
 ``python benchmarks/dual_mf.py --ml1m`` measures RMSE and fit time on a seeded random 90/10
 split of MovieLens 1M beside Surprise's SVD and SVD++ (``dual_mf_ml1m.json`` and ``.md``).
 
+``python benchmarks/dual_mf.py --max-history`` measures what sampling long histories while
+training costs: MovieLens 1M's training ratings (the 90% of the ``--ml1m`` split; its test 10% is
+never read) split 90/10 again (seed 1), held-out RMSE and fit time with ``max_history`` 32, 64
+and 128 on the sparse path (forced: this catalogue is small enough to be read densely, whole)
+and with the defaults (``dual_mf_max_history.json`` and ``.md``).
+
 Writes ``benchmarks/results/dual_mf.json`` and ``benchmarks/results/dual_mf.md``.
 
 The scale part, ``python benchmarks/dual_mf.py --scale [--quick]``, runs on synthetic ratings of
@@ -459,8 +465,8 @@ def scale(args):
 # -- MovieLens 1M ---------------------------------------------------------------------------------
 
 
-def movielens_1m(args):
-    """RMSE on a seeded random 90/10 split of MovieLens 1M beside Surprise's SVD and SVD++."""
+def movielens_1m_training_split():
+    """MovieLens 1M's ratings and the ``--ml1m`` split: (X, y, train, test) positions."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # a partial copy says what it lacks
         ml = load_movielens("1m")
@@ -468,12 +474,64 @@ def movielens_1m(args):
     y = ml.ratings["rating"].to_numpy()
     perm = np.random.RandomState(SEED).permutation(len(y))
     n_test = len(y) // 10
-    test, train = np.sort(perm[:n_test]), np.sort(perm[n_test:])
+    return X, y, np.sort(perm[n_test:]), np.sort(perm[:n_test])
+
+
+def max_history_holdout(args):
+    """Held-out RMSE and fit time against ``max_history`` on MovieLens 1M's training ratings."""
+    import skaquarium.dual_mf as dual_mf
+
+    X, y, train, _ = movielens_1m_training_split()  # the test part is never read here
+    X, y = X[train], y[train]
+    perm = np.random.RandomState(1).permutation(len(y))
+    n_val = len(y) // 10
+    val, fit_part = np.sort(perm[:n_val]), np.sort(perm[n_val:])
+    results = {
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "split": "MovieLens 1M --ml1m training part, split 90/10 again (seed 1)",
+        **machine(),
+        "versions": versions(),
+    }
+    rows, out = [], {}
+    default_fill = dual_mf._DENSE_HISTORY_FILL
+    for max_history in (32, 64, 128, "dense"):
+        # The sparse path is forced (a fill no batch reaches) to measure the sampling; "dense"
+        # is the defaults, which read this catalogue's histories densely and whole.
+        dual_mf._DENSE_HISTORY_FILL = default_fill if max_history == "dense" else np.inf
+        params = {} if max_history == "dense" else {"max_history": max_history}
+        model, fit_s = fit_dual(X[fit_part], y[fit_part], **params)
+        score = rmse(predict_quiet(model, X[val]), y[val])
+        out[str(max_history)] = {"rmse": score, "fit_s": fit_s}
+        print(max_history, out[str(max_history)], flush=True)
+        label = (
+            "whole histories (the defaults: dense path)"
+            if max_history == "dense"
+            else f"max_history={max_history}, sparse path"
+        )
+        rows.append((f"held-out RMSE, {label}", f"{score:.4f}"))
+        rows.append((f"fit time, {label}, s", f"{fit_s:.0f}"))
+    dual_mf._DENSE_HISTORY_FILL = default_fill
+    results["max_history"] = out
+    header = (
+        "What sampling histories while training costs, `python benchmarks/dual_mf.py "
+        f"--max-history`, {results['date']}, {results['cpu_count']} CPUs, TensorFlow "
+        f"{results['versions']['tensorflow']}: MovieLens 1M's training ratings (the `--ml1m` "
+        "split's 90%) split 90/10 again (seed 1); RMSE on that held-out 10%.\n\n"
+    )
+    write_results("dual_mf_max_history", results, rows, header)
+
+
+def movielens_1m(args):
+    """RMSE on a seeded random 90/10 split of MovieLens 1M beside Surprise's SVD and SVD++."""
+    X, y, train, test = movielens_1m_training_split()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        partial = bool((load_movielens("1m").ratings["timestamp"] == -1).all())
     results = {
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "params": DualMFRegressor(random_state=SEED).get_params(),
         "split": "seeded random 90/10 (seed 0)",
-        "partial_copy": bool((ml.ratings["timestamp"] == -1).all()),
+        "partial_copy": partial,
         **machine(),
         "versions": versions("scikit-surprise"),
     }
@@ -516,10 +574,15 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="u1 only, fewer experiments")
     parser.add_argument("--scale", action="store_true", help="the scale part (synthetic data)")
     parser.add_argument("--ml1m", action="store_true", help="MovieLens 1M against SVD, SVD++")
+    parser.add_argument(
+        "--max-history", action="store_true", help="held-out RMSE against max_history (ML-1M)"
+    )
     parser.add_argument("--scale-worker", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.ml1m:
         return movielens_1m(args)
+    if args.max_history:
+        return max_history_holdout(args)
     if args.scale_worker:
         return scale_worker(args.scale_worker[0], int(args.scale_worker[1]))
     if args.scale:
