@@ -24,6 +24,10 @@ never read) split 90/10 again (seed 1), held-out RMSE and fit time with ``max_hi
 and 128 on the sparse path (forced: this catalogue is small enough to be read densely, whole)
 and with the defaults (``dual_mf_max_history.json`` and ``.md``).
 
+``python benchmarks/dual_mf.py --projection`` times the first 100 training batches (after 10 of
+warm-up) on 20 million MovieLens-20M-shaped synthetic ratings with ``max_history`` 128, 64 and
+32, and projects one epoch's time from them (``dual_mf_projection.json`` and ``.md``).
+
 Writes ``benchmarks/results/dual_mf.json`` and ``benchmarks/results/dual_mf.md``.
 
 The scale part, ``python benchmarks/dual_mf.py --scale [--quick]``, runs on synthetic ratings of
@@ -465,6 +469,63 @@ def scale(args):
 # -- MovieLens 1M ---------------------------------------------------------------------------------
 
 
+def epoch_projection(args):
+    """ms per training batch on 20M ML-20M-shaped ratings against ``max_history``; one epoch's
+    time projected from 100 batches (after 10 of warm-up)."""
+    import keras
+
+    from skaquarium.datasets import make_ratings
+
+    n_ratings, warm_up, timed = 20_000_000, 10, 100
+    X, y = make_ratings(*ML20M_SHAPE, n_ratings, random_state=SEED)
+    per_batch = []
+
+    class BatchClock(keras.callbacks.Callback):
+        def on_train_batch_begin(self, batch, logs=None):
+            if batch == warm_up:
+                self.start = time.perf_counter()
+
+        def on_train_batch_end(self, batch, logs=None):
+            if batch == warm_up + timed - 1:
+                per_batch.append((time.perf_counter() - self.start) / timed)
+                self.model.stop_training = True
+
+    results = {
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "n_ratings": n_ratings,
+        "shape": ML20M_SHAPE,
+        **machine(),
+        "versions": versions(),
+    }
+    rows, out = [], {}
+    for max_history in (128, 64, 32):
+        model = DualMFRegressor(
+            epochs=1, max_history=max_history, random_state=SEED, callbacks=[BatchClock()]
+        )
+        model.fit(X, y)
+        batch_s = per_batch[-1]
+        epoch_min = n_ratings / model.batch_size * batch_s / 60
+        out[max_history] = {"batch_ms": 1000 * batch_s, "projected_epoch_min": epoch_min}
+        print(max_history, out[max_history], flush=True)
+        rows.append(
+            (f"max_history={max_history}: ms per batch of 1,024 ratings", f"{1000 * batch_s:.0f}")
+        )
+        rows.append(
+            (
+                f"max_history={max_history}: one epoch of 20M ratings, projected, min",
+                f"{epoch_min:.1f}",
+            )
+        )
+    results["projection"] = out
+    header = (
+        "One epoch of 20 million MovieLens-20M-shaped synthetic ratings (138,493 x 26,744), "
+        f"projected from {timed} timed batches, `python benchmarks/dual_mf.py --projection`, "
+        f"{results['date']}, {results['cpu_count']} CPUs, TensorFlow "
+        f"{results['versions']['tensorflow']}.\n\n"
+    )
+    write_results("dual_mf_projection", results, rows, header)
+
+
 def movielens_1m_training_split():
     """MovieLens 1M's ratings and the ``--ml1m`` split: (X, y, train, test) positions."""
     with warnings.catch_warnings():
@@ -577,12 +638,17 @@ def main(argv=None):
     parser.add_argument(
         "--max-history", action="store_true", help="held-out RMSE against max_history (ML-1M)"
     )
+    parser.add_argument(
+        "--projection", action="store_true", help="20M epoch time against max_history"
+    )
     parser.add_argument("--scale-worker", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.ml1m:
         return movielens_1m(args)
     if args.max_history:
         return max_history_holdout(args)
+    if args.projection:
+        return epoch_projection(args)
     if args.scale_worker:
         return scale_worker(args.scale_worker[0], int(args.scale_worker[1]))
     if args.scale:
