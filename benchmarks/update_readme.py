@@ -15,6 +15,11 @@ SECTIONS = [
     ("DualMFRegressor — MovieLens", "dual_mf.md"),
     ("DualMFRegressor — MovieLens 1M", "dual_mf_ml1m.md"),
     ("DualMFRegressor — at scale (synthetic ratings)", "dual_mf_scale.md"),
+    ("DualMFRegressor — what sampling long histories costs", "dual_mf_max_history.md"),
+    (
+        "DualMFRegressor — 20 million ratings: one epoch against max_history",
+        "dual_mf_projection.md",
+    ),
     ("DualMFRegressor — top-k ranking from implicit feedback", "dual_mf_ranking.md"),
     ("SoftmaxAutoEncoderTransformer — 20 Newsgroups", "softmax_autoencoder.md"),
     ("HANClassifier — R8, MR, 20 Newsgroups, IMDB", "han.md"),

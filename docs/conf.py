@@ -145,6 +145,8 @@ BENCHMARKS = {
     "dual_mf": "python benchmarks/dual_mf.py",
     "dual_mf_scale": "python benchmarks/dual_mf.py --scale",
     "dual_mf_ml1m": "python benchmarks/dual_mf.py --ml1m",
+    "dual_mf_max_history": "python benchmarks/dual_mf.py --max-history",
+    "dual_mf_projection": "python benchmarks/dual_mf.py --projection",
     "dual_mf_ranking": "python benchmarks/dual_mf_ranking.py",
     "softmax_autoencoder": "python benchmarks/softmax_autoencoder.py",
     "han": "python benchmarks/han.py",
