@@ -466,9 +466,6 @@ def scale(args):
     write_results("dual_mf_scale", results, rows, header)
 
 
-# -- MovieLens 1M ---------------------------------------------------------------------------------
-
-
 def epoch_projection(args):
     """ms per training batch on 20M ML-20M-shaped ratings against ``max_history``; one epoch's
     time projected from 100 batches (after 10 of warm-up)."""
@@ -508,7 +505,10 @@ def epoch_projection(args):
         out[max_history] = {"batch_ms": 1000 * batch_s, "projected_epoch_min": epoch_min}
         print(max_history, out[max_history], flush=True)
         rows.append(
-            (f"max_history={max_history}: ms per batch of 1,024 ratings", f"{1000 * batch_s:.0f}")
+            (
+                f"max_history={max_history}: ms per batch of {model.batch_size:,} ratings",
+                f"{1000 * batch_s:.0f}",
+            )
         )
         rows.append(
             (
@@ -526,8 +526,12 @@ def epoch_projection(args):
     write_results("dual_mf_projection", results, rows, header)
 
 
+# -- MovieLens 1M ---------------------------------------------------------------------------------
+
+
 def movielens_1m_training_split():
-    """MovieLens 1M's ratings and the ``--ml1m`` split: (X, y, train, test) positions."""
+    """MovieLens 1M's ratings and the ``--ml1m`` split: (X, y, train, test, partial) with train
+    and test as positions; ``partial``: whether the data home holds the partial copy."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # a partial copy says what it lacks
         ml = load_movielens("1m")
@@ -535,14 +539,15 @@ def movielens_1m_training_split():
     y = ml.ratings["rating"].to_numpy()
     perm = np.random.RandomState(SEED).permutation(len(y))
     n_test = len(y) // 10
-    return X, y, np.sort(perm[n_test:]), np.sort(perm[:n_test])
+    partial = bool((ml.ratings["timestamp"] == -1).all())
+    return X, y, np.sort(perm[n_test:]), np.sort(perm[:n_test]), partial
 
 
 def max_history_holdout(args):
     """Held-out RMSE and fit time against ``max_history`` on MovieLens 1M's training ratings."""
     import skaquarium.dual_mf as dual_mf
 
-    X, y, train, _ = movielens_1m_training_split()  # the test part is never read here
+    X, y, train, _, _ = movielens_1m_training_split()  # the test part is never read here
     X, y = X[train], y[train]
     perm = np.random.RandomState(1).permutation(len(y))
     n_val = len(y) // 10
@@ -555,23 +560,25 @@ def max_history_holdout(args):
     }
     rows, out = [], {}
     default_fill = dual_mf._DENSE_HISTORY_FILL
-    for max_history in (32, 64, 128, "dense"):
-        # The sparse path is forced (a fill no batch reaches) to measure the sampling; "dense"
-        # is the defaults, which read this catalogue's histories densely and whole.
-        dual_mf._DENSE_HISTORY_FILL = default_fill if max_history == "dense" else np.inf
-        params = {} if max_history == "dense" else {"max_history": max_history}
-        model, fit_s = fit_dual(X[fit_part], y[fit_part], **params)
-        score = rmse(predict_quiet(model, X[val]), y[val])
-        out[str(max_history)] = {"rmse": score, "fit_s": fit_s}
-        print(max_history, out[str(max_history)], flush=True)
-        label = (
-            "whole histories (the defaults: dense path)"
-            if max_history == "dense"
-            else f"max_history={max_history}, sparse path"
-        )
-        rows.append((f"held-out RMSE, {label}", f"{score:.4f}"))
-        rows.append((f"fit time, {label}, s", f"{fit_s:.0f}"))
-    dual_mf._DENSE_HISTORY_FILL = default_fill
+    try:
+        for max_history in (32, 64, 128, "dense"):
+            # The sparse path is forced (a fill no batch reaches) to measure the sampling; "dense"
+            # is the defaults, which read this catalogue's histories densely and whole.
+            dual_mf._DENSE_HISTORY_FILL = default_fill if max_history == "dense" else np.inf
+            params = {} if max_history == "dense" else {"max_history": max_history}
+            model, fit_s = fit_dual(X[fit_part], y[fit_part], **params)
+            score = rmse(predict_quiet(model, X[val]), y[val])
+            out[str(max_history)] = {"rmse": score, "fit_s": fit_s}
+            print(max_history, out[str(max_history)], flush=True)
+            label = (
+                "whole histories (the defaults: dense path)"
+                if max_history == "dense"
+                else f"max_history={max_history}, sparse path"
+            )
+            rows.append((f"held-out RMSE, {label}", f"{score:.4f}"))
+            rows.append((f"fit time, {label}, s", f"{fit_s:.0f}"))
+    finally:
+        dual_mf._DENSE_HISTORY_FILL = default_fill
     results["max_history"] = out
     header = (
         "What sampling histories while training costs, `python benchmarks/dual_mf.py "
@@ -584,10 +591,7 @@ def max_history_holdout(args):
 
 def movielens_1m(args):
     """RMSE on a seeded random 90/10 split of MovieLens 1M beside Surprise's SVD and SVD++."""
-    X, y, train, test = movielens_1m_training_split()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        partial = bool((load_movielens("1m").ratings["timestamp"] == -1).all())
+    X, y, train, test, partial = movielens_1m_training_split()
     results = {
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "params": DualMFRegressor(random_state=SEED).get_params(),
