@@ -39,6 +39,15 @@ class TrainingParameter:
     doc: str
 
 
+#: What ``average_from_epoch`` does, for the estimators that document their own default of it.
+AVERAGING_DOC = (
+    "Stochastic weight averaging (Izmailov et al., 2018): the fitted weights are the mean of the "
+    "weights at the end of every epoch from this one on (counted from 1, across ``partial_fit`` "
+    "calls and warm starts); training goes on from the last weights. An average of several "
+    "epochs often generalizes better than the last epoch and makes the number of epochs less "
+    "critical. A model read by :func:`~skaquarium.load` goes on from the average."
+)
+
 #: The shared training parameters, in signature order. Each estimator's ``__init__`` takes them
 #: all (after its own), its ``_parameter_constraints`` holds them through the base's, and its
 #: docstring's Parameters section ends with the placeholder line ``{training_parameters}``.
@@ -92,12 +101,7 @@ TRAINING_PARAMETERS = (
         "average_from_epoch",
         [Interval(Integral, 1, None, closed="left"), None],
         "int or None",
-        "Stochastic weight averaging (Izmailov et al., 2018): the fitted weights are the mean of "
-        "the weights at the end of every epoch from this one on (counted from 1, across "
-        "``partial_fit`` calls and warm starts); training goes on from the last weights. An "
-        "average of several epochs often generalizes better than the last epoch and makes the "
-        "number of epochs less critical. A model read by :func:`~skaquarium.load` goes on from "
-        "the average. None: the last epoch's weights.",
+        AVERAGING_DOC + " None: the last epoch's weights.",
     ),
     TrainingParameter(
         "warm_start",

@@ -27,6 +27,7 @@ from sklearn.utils.validation import (
 )
 
 from ._base import FitData, SkaquariumEstimator
+from ._parameters import AVERAGING_DOC
 from ._quiet import notice_masked_recurrence_quietly
 from .layers import (
     AttentionPooling,
@@ -674,12 +675,7 @@ class HANClassifier(ClassifierMixin, SkaquariumEstimator):
         ),
         "average_from_epoch": (
             'int, "auto" or None',
-            "Stochastic weight averaging (Izmailov et al., 2018): the fitted weights are the mean "
-            "of the weights at the end of every epoch from this one on (counted from 1, across "
-            "``partial_fit`` calls and warm starts); training goes on from the last weights. An "
-            "average of several epochs often generalizes better than the last epoch and makes the "
-            "number of epochs less critical. A model read by :func:`~skaquarium.load` goes on from "
-            'the average. ``"auto"``: from epoch 2 (a fit of one epoch keeps its weights; '
+            AVERAGING_DOC + ' ``"auto"``: from epoch 2 (a fit of one epoch keeps its weights; '
             "``partial_fit`` averages from its second call). None: the last epoch's weights.",
         ),
     }

@@ -223,10 +223,15 @@ def test_ranking_model_round_trips_and_folds_in(interactions, tmp_path):
     assert model.is_seen(X[test][:3]).all()
 
 
-def test_auto_epochs_and_learning_rate_follow_the_loss_and_the_data(interactions):
-    """``epochs="auto"`` and ``learning_rate="auto"``: the rating loss keeps its 5 epochs at
-    2e-3; the ranking losses train at 1e-2 for about 1.6 million presented pairs (at most 20
-    epochs on small data, fewer on large data, at least 2); explicit values are kept."""
+def _l2_of(model):
+    return model.model_.get_layer("row_embedding").l2
+
+
+def test_auto_training_settings_follow_the_loss_and_the_data(interactions):
+    """The ``"auto"`` settings: the rating loss keeps its 5 epochs at 2e-3 with l2 3e-4 and no
+    weight averaging; the ranking losses train at 1e-2 with l2 1e-4 for about 3.2 million
+    presented pairs (at most 20 epochs on small data, fewer on large data, at least 2) and
+    predict with the average of the second half of the epochs; explicit values are kept."""
     X, test = interactions
     train, ones = X[~test], np.ones((~test).sum())
     explicit = DualMFRegressor(n_components=4, random_state=0).fit(train, ones * 4)
@@ -234,11 +239,29 @@ def test_auto_epochs_and_learning_rate_follow_the_loss_and_the_data(interactions
     assert (explicit.n_iter_, ranker.n_iter_) == (5, 20)
     rates = [float(m.model_.optimizer.learning_rate.numpy()) for m in (explicit, ranker)]
     np.testing.assert_allclose(rates, [2e-3, 1e-2])
+    assert (_l2_of(explicit), _l2_of(ranker)) == (3e-4, 1e-4)
+    assert explicit._averaging is None
+    assert ranker._averaging["count"] == 11  # epochs 10 to 20
+    # The averaged weights are the ones predicting, not the last epoch's.
+    last = DualMFRegressor(
+        n_components=4, loss="softmax", average_from_epoch=None, random_state=0
+    ).fit(train, ones)
+    assert not np.allclose(last.row_embeddings_, ranker.row_embeddings_)
+    np.testing.assert_allclose(last.model_.get_weights()[0], ranker._averaging["last"][0])
     # The number of epochs follows the number of pairs between the two bounds.
     rule = DualMFRegressor(loss="bpr")._epochs_for
     pairs = [np.broadcast_to(0, (n, 2)) for n in (80_000, 400_000, 800_000, 10**7)]
-    assert [rule(X) for X in pairs] == [20, 4, 2, 2]
-    fixed = DualMFRegressor(n_components=4, loss="softmax", epochs=3, learning_rate=0.05)
+    assert [rule(X) for X in pairs] == [20, 8, 4, 2]
+    fixed = DualMFRegressor(
+        n_components=4, loss="softmax", epochs=3, learning_rate=0.05, l2=0.0, random_state=0
+    )
     fixed.fit(train, ones)
     assert fixed.n_iter_ == 3
     assert float(fixed.model_.optimizer.learning_rate.numpy()) == pytest.approx(0.05)
+    assert _l2_of(fixed) == 0.0
+    assert fixed._averaging["count"] == 2  # epochs 2 and 3
+    # partial_fit averages from its second call.
+    stream = DualMFRegressor(n_components=4, loss="softmax", random_state=0)
+    for _ in range(3):
+        stream.partial_fit(train, ones)
+    assert stream._averaging["count"] == 2
