@@ -171,6 +171,29 @@ def test_history_input_leaves_out_the_target_rating(fitted, data, path, monkeypa
     assert (np.count_nonzero(row_hist, axis=1) > 0).all()
 
 
+def test_ratings_at_the_mean_add_no_input_entries():
+    """Constant implicit confidences centre to 0: the history input then holds only the "rated"
+    indicators (half the entries of ratings off the mean), and the choice of the dense path
+    counts the entries the input really holds."""
+    from skaquarium.dual_mf import _dense_histories, _history_input
+
+    rng = np.random.RandomState(0)
+    n_rows, width, length = 50, 1000, 30  # 3% of the catalogue per history
+    cols = np.concatenate(
+        [np.sort(rng.choice(width, length, replace=False)) for _ in range(n_rows)]
+    )
+    rows = np.repeat(np.arange(n_rows), length)
+    lengths = np.full(len(rows), length)
+    for centred, entries, dense in ((rng.normal(size=len(rows)), 2, True), (0.0, 1, False)):
+        values = np.broadcast_to(np.float32(centred), rows.shape)
+        hist = sp.csr_matrix((values, (rows, cols)), shape=(n_rows, width))
+        hist.data = np.asarray(values, dtype=np.float32)  # explicit zeros kept, as fit keeps them
+        inputs = _history_input(hist, rows, cols, values, lengths, 1.0)
+        assert inputs.nnz == entries * len(rows)
+        np.testing.assert_allclose(inputs[:, width:].toarray().sum(axis=1), np.sqrt(length))
+        assert _dense_histories(hist, max_history=None) is dense
+
+
 def test_string_ids_and_dataframes_give_the_same_model(data):
     X, y, X_test, _ = data
     params = dict(SMALL, epochs=1)
