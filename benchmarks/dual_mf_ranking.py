@@ -3,7 +3,7 @@
 Usage::
 
     python benchmarks/dual_mf_ranking.py [--datasets 100k,latest-small,1m] [--seed 0]
-        [--search full|quick|none] [--update]
+        [--search full|quick|none] [--update [--keep-explicit]]
 
 For each dataset and each view of it, every rating an interaction (``all``) and only ratings of 4
 stars or more (``liked``), each user's interactions are split 80/20 at random (seeded; users with
@@ -34,7 +34,7 @@ Then a ``GridSearchCV`` over two parameters of the softmax model, scored by NDCG
 
 Writes ``results/dual_mf_ranking.json`` and ``.md``; with ``--update`` the datasets (and the
 search) this run does not measure are kept from the existing results, each with the date it was
-measured.
+measured; ``--keep-explicit`` also copies the explicit-rating model's rows instead of refitting it.
 """
 
 from __future__ import annotations
@@ -70,11 +70,12 @@ L = max(CURVE_K)
 # (2026-12-08, MovieLens 1M, where EASE scores 0.287 / 0.264 and iALS 0.248 on this split):
 # defaults before (l2 3e-4, 2 epochs, no averaging) 0.242; l2 0 / 1e-4 / 2e-4 / 1e-3: 0.230 /
 # 0.253 / 0.248 / 0.196; with l2 1e-4 and averaging from epoch 2, 3 / 4 / 6 epochs: 0.266 /
-# 0.270 / 0.274 (learning rate 2e-2 with 4: 0.254); not better: history_dropout 0.5 (0.240), batch 4096 (0.238), 1,024 extra
-# uniform negatives per batch (0.240), n_components 128 (0.246), a 256-unit tanh row layer
-# (0.237), id_dropout 0.5 (0.243), no column histories (0.209), cosine scores at temperature 0.1
-# (0.261 after 2 epochs, 0.273 after 4, but 0.303 against 0.347 on MovieLens 100K). On MovieLens
-# 100K l2 1e-4 with averaging from epoch 10 of 20 gave 0.347 (EASE 0.339 there).
+# 0.270 / 0.274 (learning rate 2e-2 with 4: 0.254); not better: history_dropout 0.5 (0.240),
+# batch 4096 (0.238), 1,024 extra uniform negatives per batch (0.240), n_components 128 (0.246),
+# a 256-unit tanh row layer (0.237), id_dropout 0.5 (0.243), no column histories (0.209), cosine
+# scores at temperature 0.1 (0.261 after 2 epochs, 0.273 after 4, but 0.303 against 0.347 on
+# MovieLens 100K). On MovieLens 100K l2 1e-4 with averaging from epoch 10 of 20 gave 0.347
+# (EASE 0.339 there).
 
 
 def split_per_user(users, test_share, seed, min_interactions=5):
@@ -309,6 +310,11 @@ def _args(params):
     return ", ".join(f"{key}={value!r}" for key, value in params.items())
 
 
+def _measured(date, reference):
+    """ ", measured YYYY-MM-DD" for a result measured on another day than ``reference``, else ""."""
+    return "" if date is None or date == reference else f", measured {date[:10]}"
+
+
 def render(results):
     lines = [
         f"Top-{K} ranking on MovieLens as implicit feedback, `python benchmarks/dual_mf_ranking.py`,"
@@ -319,8 +325,7 @@ def render(results):
     for dataset, views in results["datasets"].items():
         for view, out in views.items():
             what = "every rating" if view == "all" else "ratings >= 4"
-            when = out.get("date", results["date"])
-            when = "" if when == results["date"] else f", measured {when[:10]}"
+            when = _measured(out.get("date"), results["date"])
             lines += [
                 "",
                 f"**MovieLens {dataset}, {what} as interactions** ({out['n_users']:,} users, "
@@ -331,9 +336,8 @@ def render(results):
                 "|---|---|---|---|",
             ]
             for row in out["models"]:
-                name = row["model"]
-                if row.get("date", out.get("date")) != out.get("date"):
-                    name += f" (measured {row['date'][:10]})"
+                when = _measured(row.get("date"), out.get("date", results["date"]))
+                name = row["model"] + (f" ({when[2:]})" if when else "")
                 lines.append(
                     f"| {name} | {row[f'recall@{K}']:.4f} | {row[f'ndcg@{K}']:.4f} | "
                     f"{row['fit_s']:.1f} |"
@@ -345,9 +349,8 @@ def render(results):
             f"**GridSearchCV** of `DualMFRegressor(loss='softmax', epochs={search['epochs']!r})` on "
             f"MovieLens 100K's training interactions (every rating), scored by "
             f"`make_ranking_scorer('ndcg', k={K})` on a held-out 20% (`ShuffleSplit`), "
-            f"{search['search_s']:.0f} s"
-            f"{'' if search.get('date', results['date']) == results['date'] else ', measured ' + search['date'][:10]}"
-            f"; the best refitted on all training interactions: "
+            f"{search['search_s']:.0f} s{_measured(search.get('date'), results['date'])}; "
+            f"the best refitted on all training interactions: "
             f"test Recall@{K} {search[f'test_recall@{K}']:.4f}, NDCG@{K} "
             f"{search[f'test_ndcg@{K}']:.4f}.",
             "",
@@ -385,6 +388,8 @@ def main(argv=None):
         help="keep the existing results of the datasets and search this run does not measure",
     )
     args = parser.parse_args(argv)
+    if args.keep_explicit and not args.update:
+        parser.error("--keep-explicit copies rows from the existing results: it needs --update")
     date = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
     results = {
         "date": date,
